@@ -1,0 +1,5 @@
+"""``python -m referat``: the same as the ``referat`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""Section Markdown to safe HTML and safe Markdown: parse once, neutralise, render twice."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any, cast
+
+import mistune
+from mistune.core import BlockState
+from mistune.plugins import import_plugin
+from mistune.plugins.formatting import render_strikethrough
+from mistune.plugins.table import (
+    render_table,
+    render_table_body,
+    render_table_cell,
+    render_table_head,
+    render_table_row,
+)
+from mistune.renderers.markdown import MarkdownRenderer
+
+Token = dict[str, Any]
+
+#: Link schemes that cannot run code; any other scheme makes a link plain text.
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]+")
+
+#: Level of the section heading in every output: h1 title, h2 item, h3 section.
+SECTION_LEVEL = 3
+
+
+def is_safe_url(url: str) -> bool:
+    """Whether a link may point at ``url``: a relative URL or one of :data:`SAFE_SCHEMES`."""
+    # Browsers drop control characters and white space inside a scheme ("java\tscript:")
+    # and decode entities in attributes, so the check looks at what the browser will see.
+    seen = _INVISIBLE.sub("", html.unescape(url)).lower()
+    match = _SCHEME.match(seen)
+    return match is None or match[1] in SAFE_SCHEMES
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One section's content in both output languages."""
+
+    html: str
+    """HTML fragment, safe to insert into a page."""
+    markdown: str
+    """Markdown, safe to publish: raw HTML escaped, unsafe links made text."""
+
+
+class _HtmlRenderer(mistune.HTMLRenderer):
+    def __init__(self) -> None:
+        super().__init__(escape=True)
+        self.register("table", render_table)
+        self.register("table_head", render_table_head)
+        self.register("table_body", render_table_body)
+        self.register("table_row", render_table_row)
+        self.register("table_cell", render_table_cell)
+        self.register("strikethrough", render_strikethrough)
+
+
+class _MarkdownRenderer(MarkdownRenderer):
+    def table(self, token: Token, state: BlockState) -> str:
+        rows: list[list[str]] = []
+        aligns: list[str | None] = []
+        for part in token["children"]:
+            part_rows = [part] if part["type"] == "table_head" else part["children"]
+            for row in part_rows:
+                cells = row["children"]
+                rows.append([self._cell(cell, state) for cell in cells])
+                if part["type"] == "table_head":
+                    aligns = [cell["attrs"].get("align") for cell in cells]
+        rule = {"left": ":---", "center": ":---:", "right": "---:"}
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "| " + " | ".join(rule.get(a or "", "---") for a in aligns) + " |")
+        return "\n".join(lines) + "\n\n"
+
+    def _cell(self, cell: Token, state: BlockState) -> str:
+        return self.render_children(cell, state).replace("|", "\\|").replace("\n", " ")
+
+
+_PARSER = mistune.Markdown(
+    renderer=None,
+    plugins=[import_plugin(name) for name in ("table", "strikethrough", "url")],
+)
+_HTML = _HtmlRenderer()
+_MARKDOWN = _MarkdownRenderer()
+
+
+def render(markdown: str) -> Rendered:
+    """Render one section's Markdown; sub-headings are placed below the section heading."""
+    tokens, state = _PARSER.parse(markdown)
+    safe = _neutralise(cast(list[Token], tokens))
+    state.env["ref_links"] = {}  # links are written inline below; definitions would repeat raw URLs
+    return Rendered(
+        html=_HTML(safe, state),
+        markdown=_MARKDOWN(safe, state).strip("\n"),
+    )
+
+
+def _neutralise(tokens: list[Token]) -> list[Token]:
+    """Make raw HTML text, unsafe links text, images links, and fit heading levels.
+
+    Walks the tree with an explicit stack, so deep nesting cannot exhaust the recursion limit.
+    """
+    last_level = SECTION_LEVEL
+    stack: list[tuple[list[Token], bool]] = [(tokens, False)]
+    while stack:
+        siblings, in_link = stack.pop()
+        index = 0
+        while index < len(siblings):
+            token = siblings[index]
+            kind = token["type"]
+            if kind == "block_html":
+                siblings[index] = {
+                    "type": "paragraph",
+                    "children": [{"type": "text", "raw": token["raw"].strip("\n")}],
+                }
+            elif kind == "inline_html":
+                siblings[index] = {"type": "text", "raw": token["raw"]}
+            elif kind in ("link", "image"):
+                url = token["attrs"]["url"]
+                token.pop("label", None)
+                if kind == "image" or in_link or not is_safe_url(url):
+                    # An image would be an external request; a link inside a link is
+                    # invalid HTML; an unsafe URL must not be clickable.
+                    children = token.get("children", [])
+                    if kind == "image" and not in_link and is_safe_url(url):
+                        siblings[index] = {
+                            "type": "link",
+                            "children": children,
+                            "attrs": {"url": url},
+                        }
+                        stack.append((children, True))
+                        index += 1
+                        continue
+                    siblings[index : index + 1] = children
+                    continue
+            elif kind == "heading":
+                wanted = max(token["attrs"]["level"], SECTION_LEVEL) + 1
+                level = min(wanted, last_level + 1, 6)
+                token["attrs"]["level"] = last_level = level
+            children = siblings[index].get("children")
+            if isinstance(children, list):
+                stack.append((children, in_link or siblings[index]["type"] == "link"))
+            index += 1
+    return tokens

@@ -1,0 +1,149 @@
+"""Reading source files: bytes to text, front matter split with line offsets, YAML to nodes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .diagnostics import Collector
+
+#: Largest source file referat reads; real items are a few kilobytes.
+MAX_SOURCE_BYTES = 1024 * 1024
+
+_DELIMITER = re.compile(r"(---|\.\.\.)[ \t]*\r?$")
+
+
+def read_text(path: Path, diags: Collector) -> str | None:
+    """The text of a UTF-8 source file, or None after reporting why it cannot be had."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except OSError as err:
+        diags.add("RF002", path, 1, 1, f"cannot read file: {err.strerror or err}")
+        return None
+    if len(data) > MAX_SOURCE_BYTES:
+        diags.add(
+            "RF003",
+            path,
+            1,
+            1,
+            f"file is larger than {MAX_SOURCE_BYTES // 1024} KiB",
+            "split the item, or move long material into an attachment",
+        )
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        diags.add(
+            "RF001",
+            path,
+            line,
+            column,
+            f"byte 0x{data[err.start]:02x} at offset {err.start} is not valid UTF-8",
+            "save the file as UTF-8",
+        )
+        return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        diags.add(
+            "RF001", path, line, 1, "file contains a NUL character", "save the file as UTF-8 text"
+        )
+        return None
+    return text.removeprefix("\ufeff")
+
+
+@dataclass(frozen=True)
+class Split:
+    """An item file cut into its front matter and its body."""
+
+    yaml_text: str | None
+    """The YAML between the ``---`` lines; None when the file has no front matter."""
+    yaml_offset: int
+    """Lines in the file before the YAML text."""
+    body: str
+    """Everything after the closing ``---`` line."""
+    body_offset: int
+    """Lines in the file before the body."""
+
+
+def split_front_matter(text: str, path: Path, diags: Collector) -> Split:
+    """Cut ``text`` at its ``---`` lines, reporting a missing or unclosed front matter."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        diags.add(
+            "RF103",
+            path,
+            1,
+            1,
+            "the file does not start with front matter",
+            "start it with a line '---', then 'title: ...' and 'case: ...', then a line '---'",
+        )
+        return Split(None, 0, text, 0)
+    for index in range(1, len(lines)):
+        if _DELIMITER.fullmatch(lines[index].rstrip("\n")):
+            return Split("".join(lines[1:index]), 1, "".join(lines[index + 1 :]), index + 1)
+    diags.add(
+        "RF104",
+        path,
+        1,
+        1,
+        "the front matter is not closed",
+        "end it with a line holding only '---'",
+    )
+    return Split(None, 0, "", len(lines))
+
+
+class YamlFailed(Exception):
+    """The YAML could not be read; the reason has been reported."""
+
+
+def compose(text: str, path: Path, line_offset: int, diags: Collector) -> yaml.Node | None:
+    """The node tree of ``text`` (None if empty); raises :class:`YamlFailed` after reporting."""
+    # Aliases are refused before composing: a few lines of them expand without bound
+    # when walked. Only text holding '&' or '*' can have them, so most files skip the scan.
+    if "&" in text or "*" in text:
+        try:
+            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    mark = event.start_mark
+                    line, column = (mark.line, mark.column) if mark else (0, 0)
+                    diags.add(
+                        "RF102",
+                        path,
+                        line + 1 + line_offset,
+                        column + 1,
+                        "YAML anchors (&) and aliases (*) are not allowed",
+                        "write the value out in full; quote text that starts with & or *",
+                    )
+                    raise YamlFailed
+        except yaml.YAMLError as err:
+            _report_yaml_error(err, path, line_offset, diags)
+            raise YamlFailed from None
+    try:
+        return yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as err:
+        _report_yaml_error(err, path, line_offset, diags)
+        raise YamlFailed from None
+
+
+def _report_yaml_error(err: yaml.YAMLError, path: Path, line_offset: int, diags: Collector) -> None:
+    line, column = 1 + line_offset, 1
+    problem = str(err)
+    if isinstance(err, yaml.MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        if mark is not None:
+            line, column = mark.line + 1 + line_offset, mark.column + 1
+        problem = err.problem or err.context or problem
+    diags.add(
+        "RF101",
+        path,
+        line,
+        column,
+        f"invalid YAML: {problem}",
+        "check indentation, and quote values that hold ': ' or start with a special character",
+    )

@@ -1,0 +1,93 @@
+"""Item bodies: a line scan for the ``#`` and ``##`` headings that divide them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# CommonMark ATX headings: up to three spaces, 1-6 '#', then a space or the end of line;
+# an optional closing run of '#' is not part of the text.
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+_CANDIDATE = re.compile(r"^ {0,3}[#`~]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A level-1 or level-2 heading of an item body."""
+
+    level: int
+    """1 or 2."""
+    text: str
+    """The heading's text, without the '#' marks."""
+    line: int
+    """1-based line in the file."""
+    column: int
+    """1-based column of the first '#'."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of body text: before the first heading (``heading`` None) or under one."""
+
+    heading: Heading | None
+    """The heading the stretch follows."""
+    text: str
+    """Markdown of the stretch, without the heading line."""
+    line: int
+    """1-based line in the file where the text starts."""
+
+    @property
+    def is_blank(self) -> bool:
+        """Whether the stretch holds only white space."""
+        return not self.text.strip()
+
+
+def split_body(body: str, first_line: int) -> list[Part]:
+    """Cut ``body`` (whose first line is line ``first_line`` of its file) at ``#`` and ``##``.
+
+    Fenced code is skipped, so a heading inside a code block does not count. The first
+    part is the text before any heading; it is always present, possibly blank.
+    """
+    parts: list[Part] = []
+    heading: Heading | None = None
+    start = 0  # offset in body where the current part's text starts
+    start_line = first_line
+    fence: str | None = None
+    line_no, counted = first_line, 0
+    # Only lines that begin (after up to three spaces) with '#', '`' or '~' can matter,
+    # so the scan jumps from one such line to the next instead of looking at every line.
+    for found in _CANDIDATE.finditer(body):
+        begin = found.start()
+        line_no += body.count("\n", counted, begin)
+        counted = begin
+        stop = body.find("\n", begin)
+        stop = len(body) if stop < 0 else stop + 1
+        text = body[begin:stop].rstrip("\r\n")
+        if fence is not None:
+            if _closes(text, fence):
+                fence = None
+            continue
+        opened = _FENCE_OPEN.fullmatch(text)
+        if opened:
+            if not (opened[1][0] == "`" and "`" in opened[2]):
+                fence = opened[1]
+            continue
+        match = _ATX.fullmatch(text)
+        if match is None or len(match[1]) > 2:
+            continue
+        parts.append(Part(heading, body[start:begin], start_line))
+        column = len(text) - len(text.lstrip(" ")) + 1
+        heading = Heading(len(match[1]), (match[2] or "").strip(), line_no, column)
+        start, start_line = stop, line_no + 1
+    parts.append(Part(heading, body[start:], start_line))
+    return parts
+
+
+def _closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return (
+        len(line) - len(line.lstrip(" ")) <= 3
+        and len(stripped) >= len(fence)
+        and set(stripped) == {fence[0]}
+    )

@@ -1,0 +1,15 @@
+"""The HTML writer: one self-contained page per meeting (CSS inline, no scripts, no requests)."""
+
+from __future__ import annotations
+
+import jinja2
+
+from .document import Document
+from .templates import render_template
+
+FILE_NAME = "index.html"
+
+
+def write(doc: Document, env: jinja2.Environment) -> str:
+    """The meeting's page."""
+    return render_template(env, "document.html", doc=doc)

@@ -1,0 +1,90 @@
+"""The Jinja environment: default templates shipped with the package, user overrides in front."""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from ..diagnostics import Diagnostic
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def default_templates() -> Path:
+    """The default templates: in the installed package, or ``templates/`` of a source checkout."""
+    installed = _PACKAGE / "templates"
+    return installed if installed.is_dir() else _PACKAGE.parent / "templates"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
+
+
+def md_inline(text: object) -> str:
+    """Escape text for use inside a line of Markdown, so it reads literally."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def url_path(path: object) -> str:
+    """Percent-encode a relative file path for use as a link."""
+    return quote(str(path), safe="/")
+
+
+class TemplateFailed(Exception):
+    """A template could not be loaded or rendered; carries the diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
+    """An environment that finds a template in ``overrides`` first, then in the defaults."""
+    folders = [*overrides, default_templates()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["md"] = md_inline
+    env.filters["url_path"] = url_path
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, **context: object) -> str:
+    """Render template ``name``; any failure becomes :class:`TemplateFailed` with file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as err:
+        where = Path(err.filename or name)
+        raise TemplateFailed(
+            Diagnostic(where, err.lineno, 1, "RF005", f"template syntax error: {err.message}")
+        ) from None
+    except jinja2.TemplateNotFound as err:
+        raise TemplateFailed(
+            Diagnostic(Path(name), 1, 1, "RF005", f"template {err.name} not found")
+        ) from None
+    except Exception as err:  # a user's template may fail in any way at render time
+        path, line = Path(name), 1
+        for frame in reversed(traceback.extract_tb(err.__traceback__)):
+            if frame.filename.endswith((".html", ".md", ".css")) and frame.lineno:
+                path, line = Path(frame.filename), frame.lineno
+                break
+        raise TemplateFailed(
+            Diagnostic(
+                path,
+                line,
+                1,
+                "RF005",
+                f"template error: {type(err).__name__}: {err}",
+                "check the template against the default one of the same name",
+            )
+        ) from None
