@@ -76,11 +76,15 @@ def _write_meeting(
         outputs[jsondata.FILE_NAME] = jsondata.write(doc)
     for name, text in outputs.items():
         (folder / name).write_text(text, encoding="utf-8")
+    root = meeting.path.resolve()
     for published, source in doc.files.items():
+        # Validation proved this; checked again in case a file changed in between.
+        original = (root / source).resolve()
+        if not original.is_relative_to(root) or not original.is_file():
+            raise OutputError(f"attachment {source} of {meeting.id} changed during the build")
         target = folder / published
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Validation proved the source is a regular file inside the meeting folder.
-        shutil.copyfile(meeting.path / source, target)
+        shutil.copyfile(original, target)
     return len(outputs) + len(doc.files)
 
 

@@ -100,6 +100,17 @@ def load_config(path: Path, diags: Collector) -> Config:
     pattern = data.values.get("case_pattern")
     numbering = data.get_str("numbering") or "per-meeting"
     templates = data.get_str("templates")
+    if templates is not None and not (path.parent / templates).is_dir():
+        line, col = data.pos("templates")
+        diags.add(
+            "RF116",
+            path,
+            line,
+            col,
+            f'templates folder "{templates}" does not exist',
+            "give a folder relative to referat.yaml, or remove the key",
+        )
+        templates = None
     raw_sections = data.values.get("sections")
     sections = (
         _sections(raw_sections, path, diags, data) if isinstance(raw_sections, tuple) else None

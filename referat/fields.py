@@ -247,14 +247,12 @@ def _read_value(
 
 def _wrong(node: yaml.Node, spec: Field, where: Where, diags: Collector, expected: str) -> None:
     line, col = where.at(node)
-    diags.add(
-        "RF108",
-        where.path,
-        line,
-        col,
-        f'"{spec.key}" must be {expected}',
-        f"write '{spec.key}: ...' ({spec.description})",
-    )
+    hint = {
+        "bool": f"write '{spec.key}: true' or '{spec.key}: false'",
+        "strings": f"write one '- name' per line under '{spec.key}:'",
+        "list": f"write one '- ...' entry per line under '{spec.key}:'",
+    }.get(spec.kind, f"write '{spec.key}: ...' ({spec.description})")
+    diags.add("RF108", where.path, line, col, f'"{spec.key}" must be {expected}', hint)
 
 
 def _read_string(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +23,10 @@ class Attachment:
     """Path of the file relative to the meeting folder (POSIX separators); None for a title only."""
     public: bool = True
     """False keeps the attachment out of the public edition."""
+    line: int = field(default=1, compare=False)
+    """1-based line of the entry in its item file, for diagnostics."""
+    column: int = field(default=1, compare=False)
+    """1-based column of the entry in its item file."""
 
     @property
     def published_path(self) -> str | None:

@@ -341,7 +341,8 @@ def _attachments(data: Mapping) -> tuple[Attachment, ...]:
     for entry in entries:
         if isinstance(entry, Mapping) and (title := entry.get_str("title")) is not None:
             file = entry.get_str("file")
-            out.append(Attachment(title, file, entry.get_bool("public", True)))
+            line, column = entry.pos("file") if file is not None else (entry.line, entry.column)
+            out.append(Attachment(title, file, entry.get_bool("public", True), line, column))
     return tuple(out)
 
 
@@ -525,7 +526,8 @@ def _check_attachments(
         for attachment in item.attachments:
             if attachment.file is None:
                 continue
-            rel = _attachment_problem(folder, root, attachment.file, item.path, other_files, diags)
+            where = (item.path, attachment.line, attachment.column)
+            rel = _attachment_problem(folder, root, attachment.file, where, other_files, diags)
             if rel is None:
                 continue
             listed.add(rel)
@@ -533,9 +535,7 @@ def _check_attachments(
             if published.setdefault(target, rel) != rel:
                 diags.add(
                     "RF405",
-                    item.path,
-                    1,
-                    1,
+                    *where,
                     f'"{rel}" and "{published[target]}" would both be published as {target}',
                     "keep attachments in the bilag/ folder",
                 )
@@ -552,10 +552,14 @@ def _check_attachments(
 
 
 def _attachment_problem(
-    folder: Path, root: Path, file: str, item_path: Path, other_files: list[str], diags: Collector
+    folder: Path,
+    root: Path,
+    file: str,
+    where: tuple[Path, int, int],
+    other_files: list[str],
+    diags: Collector,
 ) -> str | None:
     """The normalised relative path of an attachment, or None after reporting what is wrong."""
-    where = (item_path, 1, 1)
     posix = PurePosixPath(file)
     if posix.is_absolute() or file.startswith("\\") or re.match(r"[A-Za-z]:", file):
         diags.add(
