@@ -167,7 +167,9 @@ def _item(item: Item, meeting: Meeting, words: Words, edition: Edition) -> DocIt
                 heading=heading, body=meeting.body, date=decision_date
             )
         rendered = render(section.markdown)
-        sections.append(DocSection(section.spec.key, heading, rendered.html, rendered.markdown))
+        sections.append(
+            DocSection(section.spec.key, heading, rendered.html.rstrip("\n"), rendered.markdown)
+        )
     attachments = tuple(
         DocAttachment(a.title, a.file, a.published_path)
         for a in item.attachments
