@@ -62,6 +62,11 @@ class _HtmlRenderer(mistune.HTMLRenderer):
 
 
 class _MarkdownRenderer(MarkdownRenderer):
+    def text(self, token: Token, state: BlockState) -> str:
+        # "<" written as an entity can never start a tag, whatever a later renderer does;
+        # a backslash escape can be swallowed by an autolinked URL just before it.
+        return super().text(token, state).replace("\\<", "&lt;")
+
     def table(self, token: Token, state: BlockState) -> str:
         rows: list[list[str]] = []
         aligns: list[str | None] = []

@@ -1,4 +1,4 @@
-"""Golden cases: each folder under tests/cases holds sources (or names an example) and the expected output.
+"""Golden cases: each folder in tests/cases holds sources (or names an example) and expected output.
 
 A case with valid sources expects the whole build (``-f all``) in ``expected/``; a case with
 broken sources expects ``expected/diagnostics.txt`` (``referat validate`` text output) and a

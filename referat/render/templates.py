@@ -25,8 +25,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 
 
 def md_inline(text: object) -> str:
-    """Escape text for use inside a line of Markdown, so it reads literally."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Escape text for use inside a line of Markdown, so it reads literally.
+
+    "<" becomes an entity rather than a backslash escape: an autolinked URL just before
+    it could swallow the backslash and let a tag through.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\\<", "&lt;").replace("\n", " ")
 
 
 def url_path(path: object) -> str:

@@ -1,0 +1,187 @@
+"""Building: layout, determinism, atomic replacement, templates, attachments, sources untouched."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from referat.render.templates import default_templates
+from referat.validate import BUILD_MARKER
+
+from .conftest import EXAMPLES, invoke, tree_digest, write_meeting
+
+
+def test_layout_for_a_tree_of_meetings(tmp_path: Path) -> None:
+    result = invoke("build", EXAMPLES, "-o", tmp_path / "out", "-f", "all")
+    assert result.exit_code == 0, result.output
+    files = set(tree_digest(tmp_path / "out"))
+    for meeting_id in (
+        "direktionen/2021-03-01",
+        "socialudvalget/2021-03-15",
+        "en/finance-committee/2025-05-12",
+    ):
+        for name in ("index.html", "referat.md", "referat.json"):
+            assert f"{meeting_id}/{name}" in files
+    assert result.stdout.startswith("Built 3 meetings (14 items, 9 files)")
+
+
+def test_a_meeting_folder_is_named_by_its_own_name(meeting: Path, tmp_path: Path) -> None:
+    assert invoke("build", meeting, "-o", tmp_path / "out").exit_code == 0
+    assert set(tree_digest(tmp_path / "out")) == {BUILD_MARKER, "2021-03-01/index.html"}
+
+
+def test_default_format_is_html_and_default_output_is_build(
+    meeting: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert invoke("build", meeting).exit_code == 0
+    assert (tmp_path / "_build" / "2021-03-01" / "index.html").is_file()
+    assert not (tmp_path / "_build" / "2021-03-01" / "referat.md").exists()
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert invoke("build", EXAMPLES, "-o", tmp_path / name, "-f", "all").exit_code == 0
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+
+
+def test_sources_are_never_changed(tmp_path: Path) -> None:
+    before = tree_digest(EXAMPLES)
+    invoke("validate", EXAMPLES)
+    invoke("build", EXAMPLES, "-o", tmp_path / "out", "-f", "all", "--edition", "internal")
+    assert tree_digest(EXAMPLES) == before
+
+
+def test_errors_leave_the_previous_output_whole(meeting: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("build", meeting, "-o", out, "-f", "all").exit_code == 0
+    before = tree_digest(out)
+    write_meeting(meeting, {"02-anden.md": "no front matter\n"})
+    result = invoke("build", meeting, "-o", out, "-f", "all")
+    assert result.exit_code == 1
+    assert "RF103" in result.stderr
+    assert tree_digest(out) == before
+
+
+def test_template_error_leaves_the_previous_output_whole(meeting: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("build", meeting, "-o", out).exit_code == 0
+    before = tree_digest(out)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "item.html").write_text("<h2>{{ item.heading }</h2>\n", encoding="utf-8")
+    result = invoke("build", meeting, "-o", out, "--template-dir", templates)
+    assert result.exit_code == 1
+    assert "RF005" in result.stderr and "item.html:1:" in result.stderr
+    assert tree_digest(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_rebuild_replaces_stale_files(meeting: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    invoke("build", meeting, "-o", out, "-f", "all")
+    invoke("build", meeting, "-o", out, "-f", "md")
+    assert set(tree_digest(out)) == {BUILD_MARKER, "2021-03-01/referat.md"}
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(meeting: Path, tmp_path: Path) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work", encoding="utf-8")
+    result = invoke("build", meeting, "-o", out)
+    assert result.exit_code == 1
+    assert "not empty and was not written by referat" in result.stderr
+    assert tree_digest(out) == {"thesis.tex": tree_digest(out)["thesis.tex"]}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_read_only_output_parent_is_a_clear_error(meeting: Path, tmp_path: Path) -> None:
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o555)
+    try:
+        result = invoke("build", meeting, "-o", parent / "out")
+    finally:
+        parent.chmod(0o755)
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_template_override_and_config_templates(meeting: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "mine"
+    templates.mkdir()
+    (templates / "document.md").write_text("Custom {{ doc.title }}\n", encoding="utf-8")
+    result = invoke("build", meeting, "-o", tmp_path / "a", "-f", "md", "--template-dir", templates)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "a" / "2021-03-01" / "referat.md").read_text(encoding="utf-8")
+    assert text == "Custom REFERAT Direktionen d. 01-03-2021\n"
+    # The same through referat.yaml, relative to the file.
+    (meeting.parent / "referat.yaml").write_text("templates: ../mine\n", encoding="utf-8")
+    assert invoke("build", meeting, "-o", tmp_path / "b", "-f", "md").exit_code == 0
+    assert (tmp_path / "b" / "2021-03-01" / "referat.md").read_text(encoding="utf-8") == text
+
+
+def test_template_syntax_in_content_is_data(meeting: Path, tmp_path: Path) -> None:
+    item = (meeting / "01-foerste.md").read_text(encoding="utf-8")
+    write_meeting(
+        meeting,
+        {"01-foerste.md": item.replace("Baggrund for sag 1.", "Resultat: {{ 7*7 }} {% if x %}")},
+    )
+    assert invoke("build", meeting, "-o", tmp_path / "out", "-f", "all").exit_code == 0
+    for name in ("index.html", "referat.md"):
+        text = (tmp_path / "out" / "2021-03-01" / name).read_text(encoding="utf-8")
+        assert "Resultat: {{ 7*7 }} {% if x %}" in text
+        assert "49" not in text
+
+
+def test_attachments_are_copied_with_their_folders(meeting: Path, tmp_path: Path) -> None:
+    item = (meeting / "01-foerste.md").read_text(encoding="utf-8")
+    front = (
+        "attachments:\n  - {title: Notat, file: bilag/notat.pdf}\n"
+        '  - {title: Kort, file: "kort over området.pdf"}\n---\n'
+    )
+    write_meeting(
+        meeting,
+        {
+            "01-foerste.md": item.replace("---\n\n", front + "\n", 1),
+            "bilag/notat.pdf": b"%PDF notat",
+            "kort over området.pdf": b"%PDF kort",
+        },
+    )
+    result = invoke("build", meeting, "-o", tmp_path / "out", "-f", "all")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out" / "2021-03-01"
+    assert (out / "bilag" / "notat.pdf").read_bytes() == b"%PDF notat"
+    assert (out / "bilag" / "kort over området.pdf").read_bytes() == b"%PDF kort"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="bilag/notat.pdf">Notat</a>' in page
+    assert '<a href="bilag/kort%20over%20omr%C3%A5det.pdf">Kort</a>' in page
+    data = json.loads((out / "referat.json").read_text(encoding="utf-8"))
+    assert data["items"][0]["attachments"] == [
+        {"title": "Notat", "file": "bilag/notat.pdf"},
+        {"title": "Kort", "file": "bilag/kort over området.pdf"},
+    ]
+
+
+def test_symlink_out_of_the_meeting_is_refused(meeting: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password", encoding="utf-8")
+    (meeting / "bilag").mkdir()
+    (meeting / "bilag" / "link.pdf").symlink_to(secret)
+    item = (meeting / "01-foerste.md").read_text(encoding="utf-8")
+    front = "attachments: [{title: L, file: bilag/link.pdf}]\n---\n\n"
+    write_meeting(meeting, {"01-foerste.md": item.replace("---\n\n", front, 1)})
+    result = invoke("build", meeting, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "RF402" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_default_templates_are_found() -> None:
+    folder = default_templates()
+    for name in ("document.html", "item.html", "style.css", "document.md", "item.md"):
+        assert (folder / name).is_file()

@@ -1,0 +1,157 @@
+"""The command line: exit codes, output formats, usage errors, version and help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from referat import __version__
+
+from .conftest import invoke, write_meeting
+
+BROKEN = {
+    "01-foerste.md": "---\ntitle: Første sag\ncase: 20/1\n---\n\n"
+    "## Baggrund\n\nx\n\n## Beslutnig\n\ny\n"
+}
+
+
+def test_valid_meeting_exits_0(meeting: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(meeting.parent)
+    result = invoke("validate", "2021-03-01")
+    assert result.exit_code == 0
+    assert result.stdout == "No problems in 3 files\n"
+
+
+def test_text_format_is_one_line_per_diagnostic(
+    meeting: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_meeting(meeting, BROKEN)
+    monkeypatch.chdir(meeting.parent)
+    result = invoke("validate", "2021-03-01")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        '2021-03-01/01-foerste.md:5:1: error[RF204] required section "Beslutning" is missing; '
+        'add a "## Beslutning" section',
+        '2021-03-01/01-foerste.md:10:1: error[RF201] unknown section "## Beslutnig"; '
+        'did you mean "Beslutning"?',
+        "2 errors, 0 warnings in 1 file",
+    ]
+
+
+def test_json_format(meeting: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_meeting(meeting, BROKEN)
+    monkeypatch.chdir(meeting)
+    result = invoke("validate", ".", "--format", "json")
+    assert result.exit_code == 1
+    records = json.loads(result.stdout)
+    assert records[1] == {
+        "path": "01-foerste.md",
+        "line": 10,
+        "column": 1,
+        "severity": "error",
+        "code": "RF201",
+        "message": 'unknown section "## Beslutnig"',
+        "hint": 'did you mean "Beslutning"?',
+    }
+
+
+def test_github_format(meeting: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_meeting(meeting, BROKEN)
+    monkeypatch.chdir(meeting)
+    result = invoke("validate", ".", "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1] == (
+        "::error file=01-foerste.md,line=10,col=1,title=RF201::"
+        'unknown section "## Beslutnig"; did you mean "Beslutning"?'
+    )
+
+
+def test_sarif_format(meeting: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_meeting(meeting, BROKEN)
+    monkeypatch.chdir(meeting)
+    result = invoke("validate", ".", "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["RF201", "RF204"]
+    result_201 = run["results"][1]
+    assert result_201["ruleId"] == "RF201"
+    assert run["tool"]["driver"]["rules"][result_201["ruleIndex"]]["id"] == "RF201"
+    assert result_201["level"] == "error"
+    assert result_201["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "01-foerste.md"},
+        "region": {"startLine": 10, "startColumn": 1},
+    }
+
+
+def test_warnings_fail_only_with_strict(meeting: Path) -> None:
+    write_meeting(meeting, {"bilag/glemt.pdf": b"%PDF"})
+    assert invoke("validate", meeting).exit_code == 0
+    result = invoke("validate", meeting, "--strict")
+    assert result.exit_code == 1
+    assert "warning[RF403]" in result.stdout
+
+
+def test_many_paths_and_item_files(meeting: Path, tmp_path: Path) -> None:
+    other = write_meeting(tmp_path / "src" / "2021-03-08", BROKEN)
+    result = invoke("validate", meeting / "01-foerste.md", other, meeting)
+    assert result.exit_code == 1
+    assert result.stdout.count("RF201") == 1  # each meeting is checked once
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "does-not-exist"],
+        ["build", "does-not-exist"],
+        ["validate", ".", "--no-such-option"],
+        ["validate", ".", "--format", "xml"],
+        ["build", ".", "--edition", "secret"],
+        ["build", ".", "-f", "docx"],
+    ],
+)
+def test_usage_errors_exit_2(
+    args: list[str], meeting: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(meeting)
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_folder_without_meetings_is_a_usage_error(tmp_path: Path) -> None:
+    result = invoke("validate", tmp_path)
+    assert result.exit_code == 2
+    assert "no meeting folder" in result.stderr
+
+
+def test_pdf_is_not_available_yet(meeting: Path, tmp_path: Path) -> None:
+    result = invoke("build", meeting, "-o", tmp_path / "out", "-f", "pdf")
+    assert result.exit_code == 2
+    assert "PDF output is not available" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"referat {__version__}\n"
+
+
+def test_python_dash_m_and_no_color(meeting: Path) -> None:
+    write_meeting(meeting, BROKEN)
+    result = subprocess.run(
+        [sys.executable, "-m", "referat", "validate", str(meeting)],
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "\x1b[" not in result.stdout
+    assert result.stdout.endswith("2 errors, 0 warnings in 1 file\n")
