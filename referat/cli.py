@@ -103,7 +103,7 @@ def validate(
         ),
     ],
     format: Annotated[
-        ReportFormat, typer.Option("--format", help="How to print diagnostics.")
+        ReportFormat, typer.Option("--format", help="How to print the diagnostics.")
     ] = ReportFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     config: ConfigOption = None,
@@ -128,12 +128,12 @@ def build_command(
     ] = Path("_build"),
     formats: Annotated[
         list[OutputFormat] | None,
-        typer.Option("-f", "--format", help="Format to write; repeatable. [default: html]"),
+        typer.Option("-f", "--format", help="Format to write; repeatable.  [default: html]"),
     ] = None,
     edition: Annotated[
         EditionChoice,
         typer.Option(
-            "--edition", help="public leaves out closed items' content; internal has all."
+            "--edition", help="public: closed items show number and case only; internal: all."
         ),
     ] = EditionChoice.public,
     template_dir: Annotated[

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from dataclasses import dataclass
 from typing import Any, cast
 
 import mistune
@@ -40,14 +40,22 @@ def is_safe_url(url: str) -> bool:
     return match is None or match[1] in SAFE_SCHEMES
 
 
-@dataclass(frozen=True)
 class Rendered:
-    """One section's content in both output languages."""
+    """One section's content, parsed and neutralised once, written as HTML or Markdown on demand."""
 
-    html: str
-    """HTML fragment, safe to insert into a page."""
-    markdown: str
-    """Markdown, safe to publish: raw HTML escaped, unsafe links made text."""
+    def __init__(self, tokens: list[Token], state: BlockState) -> None:
+        self._tokens = tokens
+        self._state = state
+
+    @functools.cached_property
+    def html(self) -> str:
+        """HTML fragment, safe to insert into a page."""
+        return _HTML(self._tokens, self._state).rstrip("\n")
+
+    @functools.cached_property
+    def markdown(self) -> str:
+        """Markdown, safe to publish: raw HTML escaped, unsafe links made text."""
+        return _MARKDOWN(self._tokens, self._state).strip("\n")
 
 
 class _HtmlRenderer(mistune.HTMLRenderer):
@@ -99,10 +107,7 @@ def render(markdown: str) -> Rendered:
     tokens, state = _PARSER.parse(markdown)
     safe = _neutralise(cast(list[Token], tokens))
     state.env["ref_links"] = {}  # links are written inline below; definitions would repeat raw URLs
-    return Rendered(
-        html=_HTML(safe, state),
-        markdown=_MARKDOWN(safe, state).strip("\n"),
-    )
+    return Rendered(safe, state)
 
 
 def _neutralise(tokens: list[Token]) -> list[Token]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..content import render
+from ..content import Rendered, render
 from ..model import Edition, Item, Meeting, Phase
 from .words import WORDS, Words
 
@@ -18,10 +18,18 @@ class DocSection:
     """The configured key, e.g. ``decision``."""
     heading: str
     """The printed heading, e.g. "Beslutning Direktionen den 01-03-2021"."""
-    html: str
-    """The content as an HTML fragment (safe)."""
-    markdown: str
-    """The content as Markdown (safe)."""
+    content: Rendered
+    """The content, rendered to HTML or Markdown when a writer asks."""
+
+    @property
+    def html(self) -> str:
+        """The content as an HTML fragment (safe)."""
+        return self.content.html
+
+    @property
+    def markdown(self) -> str:
+        """The content as Markdown (safe)."""
+        return self.content.markdown
 
 
 @dataclass(frozen=True)
@@ -166,10 +174,7 @@ def _item(item: Item, meeting: Meeting, words: Words, edition: Edition) -> DocIt
             heading = words.decision_pattern.format(
                 heading=heading, body=meeting.body, date=decision_date
             )
-        rendered = render(section.markdown)
-        sections.append(
-            DocSection(section.spec.key, heading, rendered.html.rstrip("\n"), rendered.markdown)
-        )
+        sections.append(DocSection(section.spec.key, heading, render(section.markdown)))
     attachments = tuple(
         DocAttachment(a.title, a.file, a.published_path)
         for a in item.attachments
