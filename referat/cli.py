@@ -174,9 +174,14 @@ def build_command(
         raise typer.Exit(EXIT_SOURCES) from None
     seconds = time.perf_counter() - started
     typer.echo(
-        f"Built {built.meetings} meeting{'s' if built.meetings != 1 else ''} "
-        f"({built.items} items, {built.files} files) into {display_path(output)} in {seconds:.1f} s"
+        f"Built {_count(built.meetings, 'meeting')} "
+        f"({_count(built.items, 'item')}, {_count(built.files, 'file')}) "
+        f"into {display_path(output)} in {seconds:.1f} s"
     )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def main() -> None:

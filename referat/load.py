@@ -38,7 +38,8 @@ def read_text(path: Path, diags: Collector) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        column = len(data[line_start : err.start].decode("utf-8", errors="replace")) + 1
         diags.add(
             "RF001",
             path,
@@ -49,9 +50,16 @@ def read_text(path: Path, diags: Collector) -> str | None:
         )
         return None
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
         diags.add(
-            "RF001", path, line, 1, "file contains a NUL character", "save the file as UTF-8 text"
+            "RF001",
+            path,
+            line,
+            column,
+            "file contains a NUL character",
+            "save the file as UTF-8 text",
         )
         return None
     return text.removeprefix("\ufeff")
@@ -65,15 +73,18 @@ class Split:
     """The YAML between the ``---`` lines; None when the file has no front matter."""
     yaml_offset: int
     """Lines in the file before the YAML text."""
-    body: str
-    """Everything after the closing ``---`` line."""
+    body: str | None
+    """Everything after the closing ``---`` line; None when the front matter is not closed."""
     body_offset: int
     """Lines in the file before the body."""
 
 
 def split_front_matter(text: str, path: Path, diags: Collector) -> Split:
     """Cut ``text`` at its ``---`` lines, reporting a missing or unclosed front matter."""
-    lines = text.splitlines(keepends=True)
+    # Lines end at "\n" only, as editors and the body scan count them (str.splitlines
+    # would also break at U+2028 and other characters and shift every later line).
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     if not lines or lines[0].rstrip() != "---":
         diags.add(
             "RF103",
@@ -95,7 +106,7 @@ def split_front_matter(text: str, path: Path, diags: Collector) -> Split:
         "the front matter is not closed",
         "end it with a line holding only '---'",
     )
-    return Split(None, 0, "", len(lines))
+    return Split(None, 0, None, len(lines))
 
 
 class YamlFailed(Exception):

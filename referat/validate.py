@@ -280,15 +280,17 @@ def read_item(
                 node, fields, Where(path, split.yaml_offset), diags, what="front matter"
             )
     closed = data.get_bool("closed", False) if data else False
-    sections = _check_sections(
-        split_body(split.body, split.body_offset + 1),
-        specs,
-        phase,
-        closed,
-        path,
-        split.body_offset + 1,
-        diags,
-    )
+    sections: tuple[Section, ...] = ()
+    if split.body is not None:
+        sections = _check_sections(
+            split_body(split.body, split.body_offset + 1),
+            specs,
+            phase,
+            closed,
+            path,
+            split.body_offset + 1,
+            diags,
+        )
     if data is None:
         return None
     title, case = data.get_str("title"), data.get_str("case")
@@ -526,6 +528,8 @@ def _check_attachments(
         for attachment in item.attachments:
             if attachment.file is None:
                 continue
+            # Listed even when it cannot be used: RF403 would repeat the RF40x already given.
+            listed.add(os.path.normpath(attachment.file))
             where = (item.path, attachment.line, attachment.column)
             rel = _attachment_problem(folder, root, attachment.file, where, other_files, diags)
             if rel is None:
