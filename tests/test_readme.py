@@ -18,7 +18,8 @@ COMMANDS = ["validate", "build"]
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_every_code_is_documented_with_bad_and_good_examples(code: str) -> None:
-    match = re.search(rf"^### {code} — ([^\n]+)$(.*?)(?=^### |\Z)", README, re.MULTILINE | re.DOTALL)
+    entry = rf"^### {code} — ([^\n]+)$(.*?)(?=^### |\Z)"
+    match = re.search(entry, README, re.MULTILINE | re.DOTALL)
     assert match, f"{code} has no '### {code} — ...' entry in README.md"
     assert match[1] == CODES[code].summary
     assert "**Bad" in match[2] and "**Good" in match[2], f"{code} needs a bad and a good example"
