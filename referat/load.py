@@ -14,6 +14,8 @@ from .diagnostics import Collector
 MAX_SOURCE_BYTES = 1024 * 1024
 
 _DELIMITER = re.compile(r"(---|\.\.\.)[ \t]*\r?$")
+#: libyaml's loader is 7-9x faster; PyYAML wheels include it, source builds may not.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_text(path: Path, diags: Collector) -> str | None:
@@ -119,7 +121,7 @@ def compose(text: str, path: Path, line_offset: int, diags: Collector) -> yaml.N
     # when walked. Only text holding '&' or '*' can have them, so most files skip the scan.
     if "&" in text or "*" in text:
         try:
-            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            for event in yaml.parse(text, Loader=_LOADER):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                     mark = event.start_mark
                     line, column = (mark.line, mark.column) if mark else (0, 0)
@@ -136,7 +138,7 @@ def compose(text: str, path: Path, line_offset: int, diags: Collector) -> yaml.N
             _report_yaml_error(err, path, line_offset, diags)
             raise YamlFailed from None
     try:
-        return yaml.compose(text, Loader=yaml.CSafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as err:
         _report_yaml_error(err, path, line_offset, diags)
         raise YamlFailed from None
