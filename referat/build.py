@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
@@ -16,13 +17,15 @@ import jinja2
 
 from . import __version__
 from .model import Edition, Meeting
-from .render import html, jsondata, markdown
+from .render import html, jsondata, markdown, pdf
 from .render.document import make_document
 from .render.templates import environment
 from .validate import BUILD_MARKER
 
 #: Formats ``-f`` accepts, in the order ``all`` builds them.
-FORMATS = ("html", "md", "json")
+FORMATS = ("html", "md", "json", "pdf")
+#: Folder in OUT that keeps rendered PDFs for the next build; versioned by its name.
+CACHE_DIR = ".referat-cache/v1"
 
 
 class OutputError(Exception):
@@ -39,6 +42,8 @@ class Built:
     """Items rendered."""
     files: int
     """Files written, attachments included."""
+    pdfs_laid_out: int = 0
+    """PDFs laid out by WeasyPrint; the others were taken unchanged from the previous build."""
 
 
 def build(
@@ -53,39 +58,112 @@ def build(
     environments: dict[tuple[Path, ...], jinja2.Environment] = {}
     files = 0
     with _staging(out) as stage:
+        cache = PdfCache(out / CACHE_DIR, stage / CACHE_DIR)
         for meeting in meetings:
             overrides = tuple(p for p in (template_dir, meeting.config.templates) if p is not None)
             if overrides not in environments:
                 environments[overrides] = environment(overrides)
-            files += _write_meeting(meeting, stage, formats, edition, environments[overrides])
-    return Built(len(meetings), sum(len(m.items) for m in meetings), files)
+            env = environments[overrides]
+            files += _write_meeting(meeting, stage, formats, edition, env, cache)
+    return Built(len(meetings), sum(len(m.items) for m in meetings), files, cache.laid_out)
 
 
 def _write_meeting(
-    meeting: Meeting, stage: Path, formats: Sequence[str], edition: Edition, env: jinja2.Environment
+    meeting: Meeting,
+    stage: Path,
+    formats: Sequence[str],
+    edition: Edition,
+    env: jinja2.Environment,
+    cache: PdfCache,
 ) -> int:
     doc = make_document(meeting, edition)
     folder = stage / meeting.id
     folder.mkdir(parents=True, exist_ok=True)
-    outputs: dict[str, str] = {}
+    root = meeting.path.resolve()
+    originals: dict[str, Path] = {}
+    for published, source in doc.files.items():
+        # Validation proved this; checked again in case a file changed in between.
+        original = (root / source).resolve()
+        if not original.is_relative_to(root) or not original.is_file():
+            raise OutputError(f"attachment {source} of {meeting.id} changed during the build")
+        originals[published] = original
+    outputs: dict[str, str | bytes] = {}
     if "html" in formats:
         outputs[html.FILE_NAME] = html.write(doc, env)
     if "md" in formats:
         outputs[markdown.FILE_NAME] = markdown.write(doc, env)
     if "json" in formats:
         outputs[jsondata.FILE_NAME] = jsondata.write(doc)
-    for name, text in outputs.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    root = meeting.path.resolve()
-    for published, source in doc.files.items():
-        # Validation proved this; checked again in case a file changed in between.
-        original = (root / source).resolve()
-        if not original.is_relative_to(root) or not original.is_file():
-            raise OutputError(f"attachment {source} of {meeting.id} changed during the build")
+    if "pdf" in formats:
+        embedded = [
+            (published, original)
+            for published, original in originals.items()
+            if edition == "internal" and published.lower().endswith(".pdf")
+        ]
+        cached = cache.render(pdf.print_job(doc, env, embedded), meeting.id)
+        _link_or_copy(cached, folder / pdf.FILE_NAME)
+    for name, data in outputs.items():
+        if isinstance(data, bytes):
+            (folder / name).write_bytes(data)
+        else:
+            (folder / name).write_text(data, encoding="utf-8")
+    for published, original in originals.items():
         target = folder / published
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(original, target)
-    return len(outputs) + len(doc.files)
+    return len(outputs) + len(originals) + ("pdf" in formats)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+class PdfCache:
+    """PDFs by the key of everything they were laid out from, kept in OUT between builds.
+
+    Each entry is ``<key>.pdf`` with ``<key>.sha256`` beside it; an entry whose digest
+    does not match (a damaged or foreign file) is ignored and the PDF laid out again.
+    """
+
+    def __init__(self, previous: Path, current: Path) -> None:
+        self._previous = previous
+        self._current = current
+        self.laid_out = 0
+        """How many PDFs this build laid out."""
+
+    def render(self, job: pdf.PrintJob, meeting_id: str) -> Path:
+        """The cache file holding the PDF of ``job``, laid out now if no build had it."""
+        key = job.key
+        target = self._current / f"{key}.pdf"
+        if target.exists():
+            return target
+        data = self._lookup(key)
+        if data is None:
+            try:
+                data = pdf.render(job)
+            except Exception as err:  # WeasyPrint may fail in many ways on odd input
+                raise OutputError(f"laying out the PDF of {meeting_id} failed: {err}") from err
+            self.laid_out += 1
+        self._current.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        (self._current / f"{key}.sha256").write_text(_sha256(data), encoding="ascii")
+        return target
+
+    def _lookup(self, key: str) -> bytes | None:
+        """The previous build's PDF for ``key``, if it is there and undamaged."""
+        try:
+            data = (self._previous / f"{key}.pdf").read_bytes()
+            expected = (self._previous / f"{key}.sha256").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return data if _sha256(data) == expected else None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _check_output(out: Path) -> Path:

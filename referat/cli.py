@@ -13,6 +13,7 @@ import typer
 from . import __version__
 from .build import FORMATS, OutputError, build
 from .diagnostics import has_errors
+from .render import pdf
 from .render.templates import TemplateFailed
 from .report import WRITERS, display_path, summary, write_text
 from .validate import Checked, NoMeetings, check
@@ -149,13 +150,18 @@ def build_command(
 ) -> None:
     """Validate, then render every meeting to OUTPUT/<meeting-id>/."""
     chosen = {f.value for f in formats or [OutputFormat.html]}
-    if "pdf" in chosen:
-        typer.echo(
-            "referat: PDF output is not available in this version; use -f html, md or json",
-            err=True,
-        )
-        raise typer.Exit(EXIT_USAGE)
     wanted = list(FORMATS) if "all" in chosen else [f for f in FORMATS if f in chosen]
+    pdf_missing = False
+    if "pdf" in wanted:
+        try:
+            pdf.engine()
+        except pdf.PdfUnavailable as err:
+            # The other formats are still built; the exit status says that PDF was not.
+            typer.echo(f"referat: cannot write PDF: {err}", err=True)
+            wanted.remove("pdf")
+            pdf_missing = True
+            if not wanted:
+                raise typer.Exit(EXIT_SOURCES) from None
     started = time.perf_counter()
     checked = _check([path], config)
     if checked.diagnostics:
@@ -177,7 +183,10 @@ def build_command(
         f"Built {_count(built.meetings, 'meeting')} "
         f"({_count(built.items, 'item')}, {_count(built.files, 'file')}) "
         f"into {display_path(output)} in {seconds:.1f} s"
+        + (f"; {_count(built.pdfs_laid_out, 'PDF')} laid out" if "pdf" in wanted else "")
     )
+    if pdf_missing:
+        raise typer.Exit(EXIT_SOURCES)
 
 
 def _count(n: int, word: str) -> str:

@@ -23,9 +23,10 @@ def test_layout_for_a_tree_of_meetings(tmp_path: Path) -> None:
         "socialudvalget/2021-03-15",
         "en/finance-committee/2025-05-12",
     ):
-        for name in ("index.html", "referat.md", "referat.json"):
+        for name in ("index.html", "referat.md", "referat.json", "referat.pdf"):
             assert f"{meeting_id}/{name}" in files
-    assert result.stdout.startswith("Built 3 meetings (14 items, 9 files)")
+    assert result.stdout.startswith("Built 3 meetings (14 items, 12 files)")
+    assert result.stdout.rstrip().endswith("; 3 PDFs laid out")
 
 
 def test_a_meeting_folder_is_named_by_its_own_name(meeting: Path, tmp_path: Path) -> None:

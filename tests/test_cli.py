@@ -130,13 +130,6 @@ def test_folder_without_meetings_is_a_usage_error(tmp_path: Path) -> None:
     assert "no meeting folder" in result.stderr
 
 
-def test_pdf_is_not_available_yet(meeting: Path, tmp_path: Path) -> None:
-    result = invoke("build", meeting, "-o", tmp_path / "out", "-f", "pdf")
-    assert result.exit_code == 2
-    assert "PDF output is not available" in result.stderr
-    assert not (tmp_path / "out").exists()
-
-
 def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -43,8 +44,20 @@ def published_text(out: Path) -> str:
             text = path.read_bytes().decode("utf-8", errors="replace")
             parts.append(text)
             parts.append(html.unescape(text))
-            parts.append(text.encode().decode("unicode_escape", errors="replace"))
+            if path.suffix == ".json":
+                parts.extend(json_strings(json.loads(text)))
     return "\n".join(parts)
+
+
+def json_strings(value: object) -> list[str]:
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in json_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in json_strings(v)]
+    return []
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)

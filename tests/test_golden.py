@@ -55,7 +55,20 @@ def run(case: Case, out: Path) -> tuple[int, dict[str, bytes]]:
     """Build ``case`` into ``out``; the exit code and either the files or the diagnostics."""
     runner = CliRunner()
     result = runner.invoke(
-        app, ["build", str(case.source), "-o", str(out), "-f", "all", *case.args]
+        app,
+        [
+            "build",
+            str(case.source),
+            "-o",
+            str(out),
+            "-f",
+            "html",
+            "-f",
+            "md",
+            "-f",
+            "json",
+            *case.args,
+        ],
     )
     if result.exit_code == 0:
         files = {

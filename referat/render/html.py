@@ -12,4 +12,4 @@ FILE_NAME = "index.html"
 
 def write(doc: Document, env: jinja2.Environment) -> str:
     """The meeting's page."""
-    return render_template(env, "document.html", doc=doc)
+    return render_template(env, "document.html", doc=doc, medium="screen")

@@ -33,6 +33,11 @@ def md_inline(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\\<", "&lt;").replace("\n", " ")
 
 
+def css_string(text: object) -> str:
+    """Escape text for use inside a double-quoted CSS string."""
+    return "".join(c if c.isalnum() or c in " .,:-" else f"\\{ord(c):x} " for c in str(text))
+
+
 def url_path(path: object) -> str:
     """Percent-encode a relative file path for use as a link."""
     return quote(str(path), safe="/")
@@ -60,6 +65,7 @@ def environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     )
     env.filters["md"] = md_inline
     env.filters["url_path"] = url_path
+    env.filters["css_string"] = css_string
     return env
 
 

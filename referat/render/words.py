@@ -31,6 +31,10 @@ class Words:
     public_summary: str
     internal: str
     skip_to_content: str
+    page: str
+    """"Side" in the page footer "Side 2 af 9"."""
+    of: str
+    """"af" in the page footer."""
     anchor: str
     title_pattern: str
     """``{kind} {body} ... {date}``: the document's title line."""
@@ -81,6 +85,8 @@ WORDS: dict[Language, Words] = {
         public_summary="Offentliggøres som",
         internal="Intern udgave med lukkede punkter – må ikke offentliggøres",
         skip_to_content="Gå til indhold",
+        page="Side",
+        of="af",
         anchor="punkt",
         title_pattern="{kind} {body} d. {date}",
         decision_pattern="{heading} {body} den {date}",
@@ -106,6 +112,8 @@ WORDS: dict[Language, Words] = {
         public_summary="Published as",
         internal="Internal edition with closed items – not for publication",
         skip_to_content="Skip to content",
+        page="Page",
+        of="of",
         anchor="item",
         title_pattern="{kind} {body}, {date}",
         decision_pattern="{heading} {body}, {date}",
