@@ -12,6 +12,8 @@ import typer
 
 from . import __version__
 from .build import FORMATS, OutputError, build
+from .commands import register_all
+from .commands.common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
 from .diagnostics import has_errors
 from .render import pdf
 from .render.templates import TemplateFailed
@@ -26,9 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-#: Exit statuses, the same for every command.
-EXIT_OK, EXIT_SOURCES, EXIT_USAGE = 0, 1, 2
 
 
 class ReportFormat(StrEnum):
@@ -73,17 +72,6 @@ def main_options(
     ] = False,
 ) -> None:
     """Compile meeting minutes and agendas from Markdown sources to HTML, Markdown and JSON."""
-
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        exists=True,
-        dir_okay=False,
-        help="Use this referat.yaml instead of the nearest one above each meeting.",
-    ),
-]
 
 
 def _check(paths: list[Path], config: Path | None) -> Checked:
@@ -191,6 +179,9 @@ def build_command(
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+register_all(app)
 
 
 def main() -> None:
