@@ -1278,6 +1278,35 @@ def generate(root: Path, meetings: int, seed: int = 1) -> tuple[int, int]:
     return meetings, total_items
 
 
+def generate_meeting(folder: Path, items: int, seed: int = 1) -> int:
+    """Write one Direktionen meeting with ``items`` items into ``folder``; return items written.
+
+    Deterministic for a given ``seed``; ``folder`` is created and must hold no meeting yet.
+    """
+    rng = random.Random(seed)
+    w = Writer(rng)
+    body = BODIES[0]
+    roster = _roster(rng)
+    date = _meeting_dates(rng, 0, body, 1)[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "meeting.yaml").write_text(
+        _meeting_yaml(body, date, rng, roster), encoding="utf-8", newline="\n"
+    )
+    titles: set[str] = set()
+    meeting_cases: set[str] = set()
+    used_cases: set[str] = set()
+    for number in range(1, items + 1):
+        title, case, closed, _ = _choose_case(
+            w, body, date, number, items, [], titles, meeting_cases, used_cases
+        )
+        item = _front_matter(w, title, case, closed)
+        item.text = _item_body(w, body, "Byrådet", closed)
+        (folder / f"{number:02d}-{slugify(title)}.md").write_text(
+            item.render(), encoding="utf-8", newline="\n"
+        )
+    return items
+
+
 def _new_case_number(rng: random.Random, year: int, used: set[str]) -> str:
     while True:
         number = f"{year % 100:02d}/{rng.randint(10000, 99999)}"

@@ -1,4 +1,8 @@
-"""Time referat's validate and build on generated corpora against a read-parse-render floor."""
+"""Time referat's validate and build on generated corpora against a read-parse-render floor.
+
+With --pdf, time the PDF writer instead: its stages for the seed meeting and a generated
+30-item meeting, and whole PDF builds cold and rebuilt from the PDF cache.
+"""
 
 from __future__ import annotations
 
@@ -23,17 +27,27 @@ import jinja2
 import mistune
 import yaml
 
-from referat.build import build
+from referat.build import Built, build
 from referat.diagnostics import Severity
+from referat.model import Meeting
+from referat.render import pdf
+from referat.render.document import make_document
+from referat.render.templates import environment
 from referat.validate import Checked, check
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate
+from generate import START_DATE, generate, generate_meeting
 
 SEED = 1
 """Corpora are always generated with this seed, so every run measures the same files."""
 STAMP = ".bench-corpus"
 """Left at the top of a corpus written under --workdir, so a later run may replace it."""
+SEED_MEETING = Path(__file__).resolve().parent.parent / "examples" / "direktionen" / "2021-03-01"
+"""The seed meeting --pdf measures: 6 items, 15 pages in the public edition."""
+PDF_ITEMS = 30
+"""Items in the generated meeting --pdf measures."""
+PDF_CORPUS = 20
+"""Meetings in the generated corpus --pdf builds whole."""
 FLOOR_TEMPLATE = (
     "<!doctype html>\n<title>{{ title }}</title>\n"
     "{% for part in parts %}<section>\n{{ part }}</section>\n{% endfor %}"
@@ -254,6 +268,240 @@ def report(corpus: Corpus, ops: Sequence[Operation], repeat: int) -> str:
     return title + "\n" + table(headers, rows)
 
 
+# --------------------------------------------------------------------------- pdf
+
+
+STAGES = (
+    "print HTML (print_job)",
+    "layout (HTML().render)",
+    "serialise (write_pdf)",
+    "whole (pdf.render)",
+)
+
+
+@dataclass
+class PdfStages:
+    """Stage timings of one meeting's PDF, one list of seconds per entry of ``STAGES``."""
+
+    label: str
+    items: int
+    samples: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    pages: int = 0
+    size: int = 0
+    """Bytes of the PDF ``pdf.render`` made."""
+
+    def median(self, stage: str) -> float:
+        return statistics.median(self.samples[stage])
+
+
+def make_pdf_meeting(parent: Path, items: int) -> Path:
+    """Generate one meeting with ``items`` items under ``parent``; return its folder."""
+    root = parent / f"meeting-{items}-items"
+    if root.exists():
+        if not (root / STAMP).is_file():
+            raise SystemExit(f"run.py: {root} exists and was not written by run.py; remove it")
+        shutil.rmtree(root)
+    folder = root / "direktionen" / START_DATE.isoformat()
+    generate_meeting(folder, items, SEED)
+    (root / STAMP).write_text(f"items={items} seed={SEED}\n", encoding="utf-8")
+    return folder
+
+
+def _only_meeting(folder: Path) -> Meeting:
+    meetings = checked_without_errors(folder).meetings
+    if len(meetings) != 1:
+        raise SystemExit(f"run.py: expected one meeting in {folder}, found {len(meetings)}")
+    return meetings[0]
+
+
+def measure_pdf_stages(label: str, folder: Path, repeat: int) -> PdfStages:
+    """Time print_job, WeasyPrint's layout, its PDF serialisation and pdf.render on one meeting."""
+    weasyprint = pdf.engine()
+    meeting = _only_meeting(folder)
+    doc = make_document(meeting, "public")
+    # As build() does: the meeting's own templates, if its config names any, in front.
+    env = environment(tuple(p for p in (meeting.config.templates,) if p is not None))
+    stages = PdfStages(label, len(meeting.items))
+    times = stages.samples
+    for round_no in range(repeat):
+        start = time.perf_counter()
+        job = pdf.print_job(doc, env)
+        times[STAGES[0]].append(time.perf_counter() - start)
+
+        # The same HTML object pdf.render makes: parsing, CSS and layout. pdf_variant only
+        # sets pdf_version and pdf_tags, which the layout does not read, so it is left out.
+        start = time.perf_counter()
+        fetcher = weasyprint.urls.URLFetcher(allowed_protocols=())
+        rendered = weasyprint.HTML(string=job.html, url_fetcher=fetcher, base_url="").render()
+        times[STAGES[1]].append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        serialised = rendered.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
+        times[STAGES[2]].append(time.perf_counter() - start)
+        if not isinstance(serialised, bytes):
+            raise TypeError("write_pdf did not return bytes")
+        stages.pages = len(rendered.pages)
+        del rendered, serialised  # so (d) does not run with (b)'s boxes still in memory
+
+        start = time.perf_counter()
+        data = pdf.render(job)
+        times[STAGES[3]].append(time.perf_counter() - start)
+
+        stages.size = len(data)
+        print(f"  {label}: round {round_no + 1}/{repeat} done", file=sys.stderr, flush=True)
+    return stages
+
+
+def pdf_stage_report(results: Sequence[PdfStages], repeat: int) -> str:
+    rows: list[list[str]] = []
+    for r in results:
+        whole = r.median(STAGES[3])
+        rows.append(
+            [
+                r.label,
+                str(r.items),
+                str(r.pages),
+                f"{r.median(STAGES[0]) * 1000:.1f}",
+                f"{r.median(STAGES[1]):.3f}",
+                f"{r.median(STAGES[2]):.3f}",
+                f"{r.median(STAGES[1]) + r.median(STAGES[2]):.3f}",
+                f"{whole:.3f}",
+                f"{100 * r.median(STAGES[1]) / whole:.0f}%",
+                f"{whole / r.pages * 1000:.0f}",
+                f"{r.size / 1024:.0f}",
+            ]
+        )
+    headers = [
+        "meeting",
+        "items",
+        "pages",
+        "(a) print_job ms",
+        "(b) layout s",
+        "(c) write_pdf s",
+        "b+c s",
+        "(d) pdf.render s",
+        "b/d",
+        "d ms/page",
+        "PDF KiB",
+    ]
+    title = (
+        f"PDF writer stages, public edition (median of {repeat}); "
+        "(b) = weasyprint.HTML(...).render(): parse + CSS + layout, "
+        "(c) = Document.write_pdf(pdf/ua-1): serialisation, font subsetting, tagging"
+    )
+    return title + "\n" + table(headers, rows)
+
+
+@dataclass
+class PdfBuilds:
+    """Cold builds and rebuilds of one set of meetings as PDF."""
+
+    label: str
+    meetings: int
+    items: int
+    cold: list[float] = field(default_factory=list)
+    rebuild: list[float] = field(default_factory=list)
+    cold_laid_out: int = 0
+    rebuild_laid_out: int = 0
+
+
+def measure_pdf_builds(
+    label: str, meetings: Sequence[Meeting], repeat: int, scratch: Path
+) -> PdfBuilds:
+    """``build`` into a fresh OUT, then again into the same OUT; only build() is timed."""
+    result = PdfBuilds(label, len(meetings), sum(len(m.items) for m in meetings))
+    for round_no in range(repeat):
+        out = scratch / f"out-pdf-{label}-{round_no}"
+        shutil.rmtree(out, ignore_errors=True)
+        try:
+            start = time.perf_counter()
+            cold: Built = build(meetings, out, ["pdf"], "public")
+            result.cold.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            again: Built = build(meetings, out, ["pdf"], "public")
+            result.rebuild.append(time.perf_counter() - start)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        if cold.pdfs_laid_out != len(meetings):
+            raise SystemExit(
+                f"run.py: a cold build of {label} laid out {cold.pdfs_laid_out} PDFs, "
+                f"expected {len(meetings)}"
+            )
+        if again.pdfs_laid_out != 0:
+            raise SystemExit(
+                f"run.py: rebuilding {label} unchanged laid out {again.pdfs_laid_out} PDFs, "
+                "expected 0"
+            )
+        result.cold_laid_out = cold.pdfs_laid_out
+        result.rebuild_laid_out = again.pdfs_laid_out
+        print(f"  build {label}: round {round_no + 1}/{repeat} done", file=sys.stderr, flush=True)
+    return result
+
+
+def pdf_build_report(results: Sequence[PdfBuilds], repeat: int) -> str:
+    rows: list[list[str]] = []
+    for r in results:
+        cold = statistics.median(r.cold)
+        rebuild = statistics.median(r.rebuild)
+        rows.append(
+            [
+                r.label,
+                str(r.meetings),
+                str(r.items),
+                f"{cold:.3f}",
+                f"{rebuild:.3f}",
+                f"{rebuild / cold:.4f}",
+                f"{cold / r.meetings:.2f}",
+                str(r.cold_laid_out),
+                str(r.rebuild_laid_out),
+            ]
+        )
+    headers = [
+        "build -f pdf",
+        "meetings",
+        "items",
+        "cold s",
+        "rebuild s",
+        "rebuild/cold",
+        "cold s/meeting",
+        "pdfs_laid_out cold",
+        "pdfs_laid_out rebuild",
+    ]
+    title = (
+        f"Whole PDF builds, public edition (median of {repeat}): build() into a fresh OUT, "
+        "then again into the same OUT with nothing changed (meetings checked once, untimed)"
+    )
+    return title + "\n" + table(headers, rows)
+
+
+def run_pdf(scratch: Path, repeat: int) -> None:
+    """Everything --pdf measures, printed as two tables."""
+    try:
+        weasyprint = pdf.engine()
+    except pdf.PdfUnavailable as err:
+        raise SystemExit(f"run.py: {err}") from None
+    print(f"WeasyPrint {weasyprint.__version__}", flush=True)
+    print("generating the PDF inputs ...", file=sys.stderr, flush=True)
+    generated = make_pdf_meeting(scratch, PDF_ITEMS)
+    corpus = make_corpus(scratch, PDF_CORPUS)
+
+    stages = [
+        measure_pdf_stages(f"seed {SEED_MEETING.name}", SEED_MEETING, repeat),
+        measure_pdf_stages(f"generated {PDF_ITEMS} items", generated, repeat),
+    ]
+    print()
+    print(pdf_stage_report(stages, repeat), flush=True)
+
+    builds = [
+        measure_pdf_builds("seed", checked_without_errors(SEED_MEETING).meetings, repeat, scratch),
+        measure_pdf_builds(
+            f"corpus-{PDF_CORPUS}", checked_without_errors(corpus.root).meetings, repeat, scratch
+        ),
+    ]
+    print()
+    print(pdf_build_report(builds, repeat), flush=True)
+
+
 # --------------------------------------------------------------------------- profile
 
 
@@ -331,9 +579,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--meetings",
         type=int,
         nargs="+",
-        default=[50, 500],
         metavar="N",
-        help="corpus sizes to measure (default: 50 500)",
+        help="corpus sizes to measure (default: 50 500; not with --pdf)",
     )
     parser.add_argument("--repeat", type=int, default=5, help="rounds per size (default 5)")
     parser.add_argument(
@@ -342,8 +589,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile one build of the largest corpus"
     )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help=(
+            "measure the PDF writer instead of validate and the other builds: the stages "
+            f"of one PDF for {SEED_MEETING.parent.name}/{SEED_MEETING.name} and a generated "
+            f"{PDF_ITEMS}-item meeting, and whole PDF builds, cold and rebuilt unchanged, of "
+            f"that seed meeting and a {PDF_CORPUS}-meeting corpus (fixed sizes: no --meetings, "
+            "no --profile; the start-up line is skipped)"
+        ),
+    )
     args = parser.parse_args(argv)
-    sizes: list[int] = args.meetings
+    if args.pdf and (args.meetings is not None or args.profile):
+        parser.error("--pdf measures fixed inputs: leave out --meetings and --profile")
+    sizes: list[int] = args.meetings if args.meetings is not None else [50, 500]
     repeat: int = args.repeat
     if repeat < 1 or any(n < 1 for n in sizes):
         parser.error("--meetings and --repeat must be 1 or more")
@@ -354,6 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"mistune {mistune.__version__}, jinja2 {jinja2.__version__}"
     )
     with workspace(args.workdir) as scratch:
+        if args.pdf:
+            run_pdf(scratch, repeat)
+            return 0
         print(startup(scratch))
         largest: Corpus | None = None
         for n in sizes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -106,3 +107,5 @@ class Meeting:
     """Digest of the approved sources, written by ``referat lock``."""
     items: tuple[Item, ...] = ()
     """The items, by number."""
+    key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """1-based line of each key's value in meeting.yaml, for diagnostics."""

@@ -199,6 +199,7 @@ def _meeting(
         absent=_strings(data, "absent"),
         approved=approved if isinstance(approved, dt.date) else None,
         digest=data.get_str("digest"),
+        key_lines={key: line for key, (line, _) in data.positions.items()},
     )
 
 
