@@ -1,238 +1,468 @@
-"""Building: render every meeting into a staging folder, then swap it into place in one step."""
+"""Building: plan what changed since the previous build, render only that, swap the output in.
+
+A build stats every source file and compares with the manifest the previous build left in
+``OUT/.referat-cache/v1``. Unchanged meetings and archive pages are hard-linked from the
+previous output into a staging folder beside OUT; changed meetings are rendered (in worker
+processes when there are many); the staging folder then takes OUT's place in one step. When
+nothing changed, nothing is written at all. A cache that cannot be read, or that another
+version or other options wrote, is ignored.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import errno
+import functools
 import hashlib
+import json
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import jinja2
+from typing import Any
 
 from . import __version__
-from .model import Edition, Meeting
-from .render import html, jsondata, markdown, pdf
-from .render.document import make_document
-from .render.templates import environment
-from .validate import BUILD_MARKER
+from .archive import page_paths, pages
+from .config import Language, find_config, load_config
+from .crosscheck import cross_check
+from .diagnostics import Collector, Diagnostic, has_errors
+from .model import Edition
+from .output import OutputError, check_output, link_or_copy, staging
+from .pipeline import (
+    RenderOptions,
+    Result,
+    Task,
+    config_file_for,
+    content_fingerprint,
+    meeting_files,
+    run,
+    stat_fingerprint,
+)
+from .render.templates import default_templates, environment
+from .summary import MeetingSummary
+from .validate import MEETING_FILE, NoMeetings, find_meetings
+
+__all__ = ["FORMATS", "Built", "OutputError", "build"]
 
 #: Formats ``-f`` accepts, in the order ``all`` builds them.
 FORMATS = ("html", "md", "json", "pdf")
-#: Folder in OUT that keeps rendered PDFs for the next build; versioned by its name.
+#: The build cache in OUT; a new layout gets a new name, and an old one is ignored.
 CACHE_DIR = ".referat-cache/v1"
+_MANIFEST = f"{CACHE_DIR}/manifest.json"
+_MANIFEST_FORMAT = 1
 
 
-class OutputError(Exception):
-    """OUT cannot be written or replaced; nothing was changed."""
+@dataclass
+class Built:
+    """What a build did."""
+
+    meetings: int = 0
+    """Meetings in the repository."""
+    items: int = 0
+    """Items in the repository."""
+    rendered: int = 0
+    """Meetings rendered by this build (the others were unchanged)."""
+    pages: int = 0
+    """Archive pages rendered by this build."""
+    pdfs_laid_out: int = 0
+    """PDFs laid out by WeasyPrint."""
+    written: bool = False
+    """Whether OUT was replaced (False when nothing changed, or on errors)."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Every problem found; with an error among them nothing was written."""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the sources have errors."""
+        return has_errors(self.diagnostics)
 
 
 @dataclass(frozen=True)
-class Built:
-    """What a build wrote."""
+class _Entry:
+    """What the manifest keeps of one meeting."""
 
-    meetings: int
-    """Meetings rendered."""
-    items: int
-    """Items rendered."""
-    files: int
-    """Files written, attachments included."""
-    pdfs_laid_out: int = 0
-    """PDFs laid out by WeasyPrint; the others were taken unchanged from the previous build."""
+    stat: str
+    content: str
+    outputs: tuple[str, ...]
+    summary: MeetingSummary
+    diagnostics: tuple[tuple[str, int, int, str, str, str | None], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stat": self.stat,
+            "content": self.content,
+            "outputs": list(self.outputs),
+            "summary": self.summary.to_json(),
+            "diagnostics": [list(d) for d in self.diagnostics],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Entry:
+        return cls(
+            str(data["stat"]),
+            str(data["content"]),
+            tuple(str(p) for p in data["outputs"]),
+            MeetingSummary.from_json(data["summary"]),
+            tuple(
+                (str(p), int(ln), int(c), str(code), str(m), h)
+                for p, ln, c, code, m, h in data["diagnostics"]
+            ),
+        )
+
+    def restored_diagnostics(self) -> list[Diagnostic]:
+        """The meeting's own warnings as the build that rendered it found them."""
+        folder = Path(self.summary.folder)
+        return [
+            Diagnostic(folder / p, ln, c, code, m, h) for p, ln, c, code, m, h in self.diagnostics
+        ]
+
+
+@dataclass
+class _Manifest:
+    """The previous build's record: its key, its meetings and the digests of its archive pages."""
+
+    key: str = ""
+    meetings: dict[str, _Entry] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)
 
 
 def build(
-    meetings: Sequence[Meeting],
+    path: Path,
     out: Path,
     formats: Sequence[str],
     edition: Edition,
+    *,
     template_dir: Path | None = None,
+    config_file: Path | None = None,
+    force: bool = False,
+    jobs: int = 1,
+    on_meeting: Callable[[int, int], None] | None = None,
 ) -> Built:
-    """Render ``meetings`` into ``out``, replacing it only once every file is written."""
-    out = _check_output(out)
-    environments: dict[tuple[Path, ...], jinja2.Environment] = {}
-    files = 0
-    with _staging(out) as stage:
-        cache = PdfCache(out / CACHE_DIR, stage / CACHE_DIR)
-        for meeting in meetings:
-            overrides = tuple(p for p in (template_dir, meeting.config.templates) if p is not None)
-            if overrides not in environments:
-                environments[overrides] = environment(overrides)
-            env = environments[overrides]
-            files += _write_meeting(meeting, stage, formats, edition, env, cache)
-    return Built(len(meetings), sum(len(m.items) for m in meetings), files, cache.laid_out)
+    """Validate and render everything under ``path`` into ``out``, reusing what is unchanged.
+
+    Raises :class:`NoMeetings` when ``path`` holds no meeting and :class:`OutputError`
+    when OUT cannot be written; problems in the sources come back as diagnostics, and
+    then nothing is written.
+    """
+    out = check_output(out)
+    diags = Collector()
+    found = list(find_meetings(path, diags))
+    if not found and not len(diags):
+        raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
+    archive = len(found) > 1
+    language = _archive_language(path, config_file)
+    key = _build_key(formats, edition, template_dir, archive, language)
+    manifest = _load_manifest(out)
+    previous = manifest.meetings if manifest.key == key and not force else {}
+
+    # A meeting is unchanged when its files' stats (or, failing those, contents) and its
+    # configuration are as the previous build saw them, and its outputs are still there.
+    entries: dict[str, _Entry] = {}
+    todo: list[tuple[Path, str, Path | None, str, str | None]] = []
+    for folder, meeting_id in found:
+        config = config_file_for(folder, config_file)
+        files = meeting_files(folder)
+        prefix = f"{folder.resolve()}|{_file_digest(config) if config else '-'}|"
+        stat = prefix + stat_fingerprint(files, folder)
+        old = previous.get(meeting_id)
+        content: str | None = None
+        if old is not None and _all_exist(out, old.outputs):
+            if old.stat == stat:
+                entries[meeting_id] = old
+                continue
+            content = prefix + content_fingerprint(files, folder)
+            if old.content == content:
+                entries[meeting_id] = replace(old, stat=stat)
+                continue
+        todo.append((folder, meeting_id, config, stat, content))
+
+    removed = set(previous) - {meeting_id for _, meeting_id in found}
+    nothing_changed = not todo and not removed and previous and not has_errors(diags.sorted())
+    if nothing_changed and entries == previous and _all_exist(out, manifest.pages):
+        summaries = [entry.summary for entry in entries.values()]
+        for entry in entries.values():
+            diags.extend(entry.restored_diagnostics())
+        diags.extend(cross_check(summaries))
+        return _built(summaries, diags, 0, 0, 0, written=False)
+
+    try:
+        with staging(out) as stage:
+            options = RenderOptions(
+                stage=stage,
+                previous=out,
+                formats=tuple(formats),
+                edition=edition,
+                template_dir=template_dir,
+                archive=archive,
+                cache_dir=f"{CACHE_DIR}/pdf",
+                reuse_pdfs=not force,
+            )
+            return _build_into(
+                stage,
+                out,
+                options,
+                todo,
+                entries,
+                manifest if previous else _Manifest(),
+                removed,
+                diags,
+                key,
+                language,
+                jobs,
+                on_meeting,
+            )
+    except _Failed as failure:
+        return Built(diagnostics=failure.diagnostics)
 
 
-def _write_meeting(
-    meeting: Meeting,
+def _build_into(
     stage: Path,
+    out: Path,
+    options: RenderOptions,
+    todo: list[tuple[Path, str, Path | None, str, str | None]],
+    entries: dict[str, _Entry],
+    previous: _Manifest,
+    removed: set[str],
+    diags: Collector,
+    key: str,
+    language: Language,
+    jobs: int,
+    on_meeting: Callable[[int, int], None] | None,
+) -> Built:
+    for entry in entries.values():
+        for rel in (*entry.outputs, _summary_file(entry.summary.id)):
+            _link_previous(out, stage, rel)
+    done = 0
+
+    def progress(result: Result) -> None:
+        nonlocal done
+        done += 1
+        if on_meeting:
+            on_meeting(done, len(todo))
+
+    tasks = [Task(folder, meeting_id, config, options) for folder, meeting_id, config, _, _ in todo]
+    results = run(tasks, jobs, progress)
+    for entry in entries.values():
+        diags.extend(entry.restored_diagnostics())
+    for result in results:
+        diags.extend(result.diagnostics)
+    full = {r.id: r.summary for r in results if r.summary is not None}
+    lite = {meeting_id: entry.summary for meeting_id, entry in entries.items()}
+    lite.update({meeting_id: s.without_decisions() for meeting_id, s in full.items()})
+    summaries = [lite[meeting_id] for meeting_id in sorted(lite)]
+    diags.extend(cross_check(summaries))
+    if has_errors(diags.sorted()):
+        raise _Failed(diags.sorted())
+
+    plan = {meeting_id: (stat, content) for _, meeting_id, _, stat, content in todo}
+    for result in results:
+        summary = full[result.id]
+        folder = Path(summary.folder)
+        stat, content = plan[result.id]
+        if content is None:
+            content = (
+                stat.rsplit("|", 1)[0] + "|" + content_fingerprint(meeting_files(folder), folder)
+            )
+        entries[result.id] = _Entry(
+            stat,
+            content,
+            result.outputs,
+            summary.without_decisions(),
+            tuple(
+                (
+                    d.path.relative_to(folder).as_posix()
+                    if d.path.is_relative_to(folder)
+                    else str(d.path),
+                    d.line,
+                    d.column,
+                    d.code,
+                    d.message,
+                    d.hint,
+                )
+                for d in result.diagnostics
+            ),
+        )
+        _write_json(stage / _summary_file(result.id), summary.to_json())
+
+    page_keys: dict[str, str] = {}
+    rendered_pages = 0
+    if options.archive:
+        # Pages showing a changed, new or removed meeting, as it is now or as it was.
+        changed = [*full.values()]
+        changed += [
+            previous.meetings[m].summary for m in (*removed, *full) if m in previous.meetings
+        ]
+        rendered_pages, page_keys = _archive(
+            out,
+            stage,
+            summaries,
+            language,
+            options.template_dir,
+            previous,
+            changed,
+            options.edition,
+        )
+    _write_json(
+        stage / _MANIFEST,
+        {
+            "format": _MANIFEST_FORMAT,
+            "key": key,
+            "meetings": {m: entries[m].to_json() for m in sorted(entries)},
+            "pages": page_keys,
+        },
+    )
+    laid_out = sum(r.laid_out for r in results)
+    return _built(summaries, diags, len(results), rendered_pages, laid_out, written=True)
+
+
+class _Failed(Exception):
+    """The sources have errors; the staging folder is thrown away."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("the sources have errors")
+        self.diagnostics = diagnostics
+
+
+def _built(
+    summaries: Sequence[MeetingSummary],
+    diags: Collector,
+    rendered: int,
+    pages_rendered: int,
+    laid_out: int,
+    *,
+    written: bool,
+) -> Built:
+    return Built(
+        meetings=len(summaries),
+        items=sum(len(s.items) for s in summaries),
+        rendered=rendered,
+        pages=pages_rendered,
+        pdfs_laid_out=laid_out,
+        written=written,
+        diagnostics=diags.sorted(),
+    )
+
+
+def _archive(
+    out: Path,
+    stage: Path,
+    summaries: Sequence[MeetingSummary],
+    language: Language,
+    template_dir: Path | None,
+    previous: _Manifest,
+    changed: Sequence[MeetingSummary],
+    edition: Edition,
+) -> tuple[int, dict[str, str]]:
+    """Write the archive pages into the stage: changed ones rendered, the others linked."""
+
+    @functools.lru_cache(maxsize=512)
+    def decisions(meeting_id: str) -> list[tuple[str | None, str | None]]:
+        data = json.loads((stage / _summary_file(meeting_id)).read_text(encoding="utf-8"))
+        return MeetingSummary.from_json(data).decisions
+
+    if previous.pages:
+        # Only pages that show something of a changed meeting can have changed.
+        cases = {item.case for s in changed for item in s.items if item.case}
+        bodies = {s.body for s in changed}
+        candidates = pages(summaries, language, decisions, edition, cases=cases, bodies=bodies)
+        current = page_paths(summaries)
+        keys = {path: k for path, k in previous.pages.items() if path in current}
+    else:
+        candidates = pages(summaries, language, decisions, edition)
+        keys = {}
+    env = environment((template_dir,) if template_dir else ())
+    rendered = 0
+    for page in candidates:
+        page_key = page.key
+        if previous.pages.get(page.path) == page_key and (out / page.path).is_file():
+            _link_previous(out, stage, page.path)
+        else:
+            _write_text(stage / page.path, page.render(env))
+            rendered += 1
+        keys[page.path] = page_key
+    for page_path in keys:
+        if not (stage / page_path).exists():
+            _link_previous(out, stage, page_path)
+    return rendered, dict(sorted(keys.items()))
+
+
+def _summary_file(meeting_id: str) -> str:
+    name = hashlib.sha256(meeting_id.encode("utf-8")).hexdigest()[:24]
+    return f"{CACHE_DIR}/meetings/{name}.json"
+
+
+def _link_previous(out: Path, stage: Path, rel: str) -> None:
+    target = stage / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    link_or_copy(out / rel, target)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _write_json(path: Path, data: object) -> None:
+    _write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _all_exist(out: Path, paths: Iterable[str]) -> bool:
+    return all(os.path.exists(out / p) for p in paths)
+
+
+def _load_manifest(out: Path) -> _Manifest:
+    """The previous build's manifest; an empty one when it is missing, damaged or foreign."""
+    try:
+        data = json.loads((out / _MANIFEST).read_text(encoding="utf-8"))
+        if data.get("format") != _MANIFEST_FORMAT:
+            return _Manifest()
+        meetings = {str(k): _Entry.from_json(v) for k, v in data["meetings"].items()}
+        page_keys = {str(k): str(v) for k, v in data["pages"].items()}
+        for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
+            if rel.startswith("/") or ".." in Path(rel).parts:
+                return _Manifest()  # a foreign manifest must not make the build read elsewhere
+        return _Manifest(str(data["key"]), meetings, page_keys)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return _Manifest()
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _templates_digest(template_dir: Path | None) -> str:
+    digest = hashlib.sha256()
+    for folder in (template_dir, default_templates()):
+        if folder is None:
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _build_key(
     formats: Sequence[str],
     edition: Edition,
-    env: jinja2.Environment,
-    cache: PdfCache,
-) -> int:
-    doc = make_document(meeting, edition)
-    folder = stage / meeting.id
-    folder.mkdir(parents=True, exist_ok=True)
-    root = meeting.path.resolve()
-    originals: dict[str, Path] = {}
-    for published, source in doc.files.items():
-        # Validation proved this; checked again in case a file changed in between.
-        original = (root / source).resolve()
-        if not original.is_relative_to(root) or not original.is_file():
-            raise OutputError(f"attachment {source} of {meeting.id} changed during the build")
-        originals[published] = original
-    outputs: dict[str, str | bytes] = {}
-    if "html" in formats:
-        outputs[html.FILE_NAME] = html.write(doc, env)
-    if "md" in formats:
-        outputs[markdown.FILE_NAME] = markdown.write(doc, env)
-    if "json" in formats:
-        outputs[jsondata.FILE_NAME] = jsondata.write(doc)
+    template_dir: Path | None,
+    archive: bool,
+    language: Language,
+) -> str:
+    """Everything besides the sources that the output depends on."""
+    parts = [__version__, edition, ",".join(sorted(formats)), str(archive), language]
+    parts.append(_templates_digest(template_dir))
     if "pdf" in formats:
-        embedded = [
-            (published, original)
-            for published, original in originals.items()
-            if edition == "internal" and published.lower().endswith(".pdf")
-        ]
-        cached = cache.render(pdf.print_job(doc, env, embedded), meeting.id)
-        _link_or_copy(cached, folder / pdf.FILE_NAME)
-    for name, data in outputs.items():
-        if isinstance(data, bytes):
-            (folder / name).write_bytes(data)
-        else:
-            (folder / name).write_text(data, encoding="utf-8")
-    for published, original in originals.items():
-        target = folder / published
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(original, target)
-    return len(outputs) + len(originals) + ("pdf" in formats)
+        from .render import pdf
+
+        parts.append(pdf.engine().__version__)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-class PdfCache:
-    """PDFs by the key of everything they were laid out from, kept in OUT between builds.
-
-    Each entry is ``<key>.pdf`` with ``<key>.sha256`` beside it; an entry whose digest
-    does not match (a damaged or foreign file) is ignored and the PDF laid out again.
-    """
-
-    def __init__(self, previous: Path, current: Path) -> None:
-        self._previous = previous
-        self._current = current
-        self.laid_out = 0
-        """How many PDFs this build laid out."""
-
-    def render(self, job: pdf.PrintJob, meeting_id: str) -> Path:
-        """The cache file holding the PDF of ``job``, laid out now if no build had it."""
-        key = job.key
-        target = self._current / f"{key}.pdf"
-        if target.exists():
-            return target
-        data = self._lookup(key)
-        if data is None:
-            try:
-                data = pdf.render(job)
-            except Exception as err:  # WeasyPrint may fail in many ways on odd input
-                raise OutputError(f"laying out the PDF of {meeting_id} failed: {err}") from err
-            self.laid_out += 1
-        self._current.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        (self._current / f"{key}.sha256").write_text(_sha256(data), encoding="ascii")
-        return target
-
-    def _lookup(self, key: str) -> bytes | None:
-        """The previous build's PDF for ``key``, if it is there and undamaged."""
-        try:
-            data = (self._previous / f"{key}.pdf").read_bytes()
-            expected = (self._previous / f"{key}.sha256").read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-        return data if _sha256(data) == expected else None
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _check_output(out: Path) -> Path:
-    """The absolute output folder, after making sure replacing it cannot destroy anything else."""
-    out = out.resolve()
-    if out.exists():
-        if not out.is_dir():
-            raise OutputError(f"{out} exists and is not a folder")
-        if any(out.iterdir()) and not (out / BUILD_MARKER).is_file():
-            raise OutputError(
-                f"{out} is not empty and was not written by referat; "
-                "choose a new or empty folder with -o (referat replaces its output folder whole)"
-            )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot create {out.parent}: {err.strerror}") from None
-    return out
-
-
-@contextlib.contextmanager
-def _staging(out: Path) -> Iterator[Path]:
-    """A folder beside ``out`` to build into; on success it takes ``out``'s place atomically."""
-    try:
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    except OSError as err:
-        raise OutputError(f"cannot write in {out.parent}: {err.strerror}") from None
-    try:
-        stage.chmod(0o777 & ~_umask())
-        (stage / BUILD_MARKER).write_text(f"referat {__version__}\n", encoding="utf-8")
-        yield stage
-        _replace(stage, out)
-    except OSError as err:
-        raise OutputError(f"cannot write the output: {err.strerror or err}") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _replace(stage: Path, out: Path) -> None:
-    """Put ``stage`` where ``out`` is; afterwards ``stage`` holds the old output (or nothing)."""
-    if not out.exists():
-        os.rename(stage, out)
-        return
-    if _exchange(stage, out):
-        return
-    # Without an atomic exchange there is a moment with no ``out``; never one with half of it.
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    os.rename(out, old / "out")
-    os.rename(stage, out)
-    os.rename(old, stage)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    if result == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
+def _archive_language(path: Path, config_file: Path | None) -> Language:
+    """The archive's language: that of the configuration at PATH, else Danish."""
+    config_path = config_file or find_config(path)
+    if config_path is None:
+        return "da"
+    return load_config(config_path, Collector()).language

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from enum import StrEnum
@@ -9,16 +10,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from . import __version__
 from .build import FORMATS, OutputError, build
 from .commands import register_all
 from .commands.common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
 from .diagnostics import has_errors
+from .pipeline import validate_paths
 from .render import pdf
 from .render.templates import TemplateFailed
 from .report import WRITERS, display_path, summary, write_text
-from .validate import Checked, NoMeetings, check
+from .validate import NoMeetings
 
 app = typer.Typer(
     name="referat",
@@ -74,14 +78,6 @@ def main_options(
     """Compile meeting minutes and agendas from Markdown sources to HTML, Markdown and JSON."""
 
 
-def _check(paths: list[Path], config: Path | None) -> Checked:
-    try:
-        return check(paths, config)
-    except NoMeetings as err:
-        typer.echo(f"referat: {err}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
 @app.command()
 def validate(
     paths: Annotated[
@@ -96,9 +92,16 @@ def validate(
     ] = ReportFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     config: ConfigOption = None,
+    jobs: Annotated[
+        int, typer.Option("-j", "--jobs", min=0, help="Worker processes; 0: one per CPU.")
+    ] = 0,
 ) -> None:
     """Check the sources and report every problem with file, line and column."""
-    checked = _check(paths, config)
+    try:
+        checked = validate_paths(paths, config, jobs or os.cpu_count() or 1)
+    except NoMeetings as err:
+        typer.echo(f"referat: {err}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     WRITERS[format.value](checked.diagnostics, checked.files, sys.stdout)
     failed = has_errors(checked.diagnostics, strict=strict)
     raise typer.Exit(EXIT_SOURCES if failed else EXIT_OK)
@@ -135,8 +138,15 @@ def build_command(
         ),
     ] = None,
     config: ConfigOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render everything, ignoring the previous build.")
+    ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("-j", "--jobs", min=0, help="Worker processes; 0: one per CPU."),
+    ] = 0,
 ) -> None:
-    """Validate, then render every meeting to OUTPUT/<meeting-id>/."""
+    """Validate, then render every meeting to OUTPUT/<meeting-id>/ and, for several, an archive."""
     chosen = {f.value for f in formats or [OutputFormat.html]}
     wanted = list(FORMATS) if "all" in chosen else [f for f in FORMATS if f in chosen]
     pdf_missing = False
@@ -151,34 +161,77 @@ def build_command(
             if not wanted:
                 raise typer.Exit(EXIT_SOURCES) from None
     started = time.perf_counter()
-    checked = _check([path], config)
-    if checked.diagnostics:
-        write_text(checked.diagnostics, checked.files, sys.stderr)
-    if has_errors(checked.diagnostics):
+    with _Progress() as progress:
+        try:
+            built = build(
+                path,
+                output,
+                wanted,
+                edition.value,
+                template_dir=template_dir,
+                config_file=config,
+                force=force,
+                jobs=jobs or os.cpu_count() or 1,
+                on_meeting=progress.update,
+            )
+        except NoMeetings as err:
+            typer.echo(f"referat: {err}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        except TemplateFailed as err:
+            write_text([err.diagnostic], 1, sys.stderr)
+            typer.echo("referat: nothing was written", err=True)
+            raise typer.Exit(EXIT_SOURCES) from None
+        except OutputError as err:
+            typer.echo(f"referat: {err}", err=True)
+            raise typer.Exit(EXIT_SOURCES) from None
+    if built.diagnostics:
+        write_text(built.diagnostics, 0, sys.stderr)
+    if built.failed:
         typer.echo("referat: nothing was written, because the sources have errors", err=True)
         raise typer.Exit(EXIT_SOURCES)
-    try:
-        built = build(checked.meetings, output, wanted, edition.value, template_dir)
-    except TemplateFailed as err:
-        write_text([err.diagnostic], 1, sys.stderr)
-        typer.echo("referat: nothing was written", err=True)
-        raise typer.Exit(EXIT_SOURCES) from None
-    except OutputError as err:
-        typer.echo(f"referat: {err}", err=True)
-        raise typer.Exit(EXIT_SOURCES) from None
     seconds = time.perf_counter() - started
-    typer.echo(
-        f"Built {_count(built.meetings, 'meeting')} "
-        f"({_count(built.items, 'item')}, {_count(built.files, 'file')}) "
-        f"into {display_path(output)} in {seconds:.1f} s"
-        + (f"; {_count(built.pdfs_laid_out, 'PDF')} laid out" if "pdf" in wanted else "")
+    line = (
+        f"Built {_count(built.meetings, 'meeting')} ({_count(built.items, 'item')}), "
+        f"{built.rendered:,} re-rendered, into {display_path(output)} in {seconds:.1f} s"
     )
+    if "pdf" in wanted:
+        line += f"; {_count(built.pdfs_laid_out, 'PDF')} laid out"
+    if not built.written:
+        line += "; nothing changed"
+    typer.echo(line)
     if pdf_missing:
         raise typer.Exit(EXIT_SOURCES)
 
 
+class _Progress:
+    """A progress bar on a terminal for builds of many meetings; nothing anywhere else."""
+
+    def __init__(self) -> None:
+        self._console = Console(stderr=True)
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, done: int, total: int) -> None:
+        """``done`` of ``total`` meetings rendered."""
+        if self._bar is None:
+            if total < 20 or not self._console.is_terminal or os.environ.get("NO_COLOR"):
+                return
+            self._bar = Progress(console=self._console, transient=True)
+            self._task = self._bar.add_task("Rendering", total=total)
+            self._bar.start()
+        assert self._task is not None
+        self._bar.update(self._task, completed=done)
+
+
 def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 register_all(app)

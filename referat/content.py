@@ -41,21 +41,28 @@ def is_safe_url(url: str) -> bool:
 
 
 class Rendered:
-    """One section's content, parsed and neutralised once, written as HTML or Markdown on demand."""
+    """One section's content: parsed and neutralised once when first needed, then written
+    as HTML or Markdown on demand."""
 
-    def __init__(self, tokens: list[Token], state: BlockState) -> None:
-        self._tokens = tokens
-        self._state = state
+    def __init__(self, markdown: str) -> None:
+        self._source = markdown
+
+    @functools.cached_property
+    def _tree(self) -> tuple[list[Token], BlockState]:
+        tokens, state = _PARSER.parse(self._source)
+        safe = _neutralise(cast(list[Token], tokens))
+        state.env["ref_links"] = {}  # links are written inline; definitions would repeat raw URLs
+        return safe, state
 
     @functools.cached_property
     def html(self) -> str:
         """HTML fragment, safe to insert into a page."""
-        return _HTML(self._tokens, self._state).rstrip("\n")
+        return _HTML(*self._tree).rstrip("\n")
 
     @functools.cached_property
     def markdown(self) -> str:
         """Markdown, safe to publish: raw HTML escaped, unsafe links made text."""
-        return _MARKDOWN(self._tokens, self._state).strip("\n")
+        return _MARKDOWN(*self._tree).strip("\n")
 
 
 class _HtmlRenderer(mistune.HTMLRenderer):
@@ -104,10 +111,7 @@ _MARKDOWN = _MarkdownRenderer()
 
 def render(markdown: str) -> Rendered:
     """Render one section's Markdown; sub-headings are placed below the section heading."""
-    tokens, state = _PARSER.parse(markdown)
-    safe = _neutralise(cast(list[Token], tokens))
-    state.env["ref_links"] = {}  # links are written inline below; definitions would repeat raw URLs
-    return Rendered(safe, state)
+    return Rendered(markdown)
 
 
 def _neutralise(tokens: list[Token]) -> list[Token]:

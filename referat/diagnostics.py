@@ -79,6 +79,15 @@ CODES: dict[str, Code] = {
         Code("RF403", _W, "file in the meeting folder that no item lists"),
         Code("RF404", _E, "attachment is not a regular file"),
         Code("RF405", _E, "two attachments would be published at the same path"),
+        # RF5xx: across meetings
+        Code("RF501", _E, "two meetings of one body on one date"),
+        Code("RF502", _W, "one case number with different titles"),
+        Code("RF503", _E, "gap in continuous numbering"),
+        Code("RF504", _E, "overlap in continuous numbering"),
+        # RF6xx: approval
+        Code("RF601", _E, "approved minutes without a digest"),
+        Code("RF602", _E, "sources changed after approval"),
+        Code("RF603", _E, "digest without an approval date"),
     )
 }
 

@@ -71,6 +71,8 @@ class Item:
     """The sections present, in configured order."""
     attachments: tuple[Attachment, ...] = ()
     """Attachments, in the order listed."""
+    key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """1-based line of each front matter key's value in the item file, for diagnostics."""
 
 
 @dataclass(frozen=True)

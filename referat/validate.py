@@ -13,6 +13,7 @@ import yaml
 
 from .config import CONFIG_NAME, Config, SectionSpec, find_config, load_config
 from .diagnostics import Collector, Diagnostic, did_you_mean
+from .digest import check_approval
 from .fields import ITEM_FIELDS, MEETING_FIELDS, Mapping, Where, read_mapping
 from .load import YamlFailed, compose, read_text, split_front_matter
 from .model import Attachment, Item, Meeting, Phase, Section
@@ -65,6 +66,16 @@ def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
             if meeting is not None:
                 result.meetings.append(meeting)
     result.meetings.sort(key=lambda m: m.id)
+    # Imported here: the summaries come from the renderer's document model.
+    from .crosscheck import cross_check
+    from .render.document import make_document
+    from .summary import summarise
+
+    diags.extend(
+        cross_check(
+            [summarise(m, make_document(m, "internal"), decisions=False) for m in result.meetings]
+        )
+    )
     result.diagnostics = diags.sorted()
     return result
 
@@ -145,7 +156,9 @@ def read_meeting(
     _check_attachments(folder, items, other_files, diags)
     if meeting is None:
         return None, files
-    return replace(meeting, items=tuple(sorted(items, key=lambda i: i.number))), files
+    meeting = replace(meeting, items=tuple(sorted(items, key=lambda i: i.number)))
+    check_approval(meeting, diags)
+    return meeting, files
 
 
 def _read_yaml_mapping(path: Path, diags: Collector) -> yaml.Node | None:
@@ -330,6 +343,7 @@ def read_item(
         addendum=data.get_bool("addendum", False),
         sections=sections,
         attachments=_attachments(data),
+        key_lines={key: line for key, (line, _) in data.positions.items()},
     )
 
 

@@ -73,6 +73,11 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
+def published(folder: Path) -> set[str]:
+    """The files a build published: everything but referat's own dot-files (marker, cache)."""
+    return {p for p in tree_digest(folder) if not p.startswith(".")}
+
+
 @pytest.fixture
 def meeting(tmp_path: Path) -> Path:
     """A valid meeting folder."""

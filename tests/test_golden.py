@@ -25,7 +25,6 @@ CASES = Path(__file__).resolve().parent / "cases"
 sys.path.insert(0, str(ROOT))
 
 from referat.cli import app  # noqa: E402
-from referat.validate import BUILD_MARKER  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def load_cases() -> list[Case]:
     for folder in sorted(p for p in CASES.iterdir() if p.is_dir()):
         spec = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
         source = spec["source"]
-        base = ROOT if source.startswith("examples/") else folder
+        base = ROOT if source.split("/")[0] == "examples" else folder
         cases.append(Case(folder.name, base / source, tuple(spec.get("args", ()))))
     return cases
 
@@ -74,7 +73,7 @@ def run(case: Case, out: Path) -> tuple[int, dict[str, bytes]]:
         files = {
             p.relative_to(out).as_posix(): p.read_bytes()
             for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name != BUILD_MARKER
+            if p.is_file() and not p.relative_to(out).as_posix().startswith(".")
         }
         return 0, files
     # Paths in diagnostics are relative to the folder the command runs in.

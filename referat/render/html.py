@@ -10,6 +10,6 @@ from .templates import render_template
 FILE_NAME = "index.html"
 
 
-def write(doc: Document, env: jinja2.Environment) -> str:
-    """The meeting's page."""
-    return render_template(env, "document.html", doc=doc, medium="screen")
+def write(doc: Document, env: jinja2.Environment, archive: str | None = None) -> str:
+    """The meeting's page; ``archive`` is the relative path to the archive's root, if any."""
+    return render_template(env, "document.html", doc=doc, medium="screen", archive=archive)

@@ -76,6 +76,7 @@ def print_job(
         "document.html",
         doc=doc,
         medium="print",
+        archive=None,
         modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     return PrintJob(html, doc.date, modified, tuple(embedded))

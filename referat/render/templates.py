@@ -33,6 +33,11 @@ def md_inline(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\\<", "&lt;").replace("\n", " ")
 
 
+def case_slug(case: object) -> str:
+    """A case number as a file name: ``20/6598`` -> ``20-6598``, ``EMN-1`` -> ``emn-1``."""
+    return re.sub(r"[^0-9a-z]+", "-", str(case).lower()).strip("-") or "sag"
+
+
 def css_string(text: object) -> str:
     """Escape text for use inside a double-quoted CSS string."""
     return "".join(c if c.isalnum() or c in " .,:-" else f"\\{ord(c):x} " for c in str(text))
@@ -50,13 +55,19 @@ class TemplateFailed(Exception):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
 
+    def __reduce__(self) -> tuple[type[TemplateFailed], tuple[Diagnostic]]:
+        # Raised in a worker process, it must arrive whole in the parent.
+        return (TemplateFailed, (self.diagnostic,))
+
 
 def environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     """An environment that finds a template in ``overrides`` first, then in the defaults."""
     folders = [*overrides, default_templates()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "xml"), default_for_string=False
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -66,6 +77,7 @@ def environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
     env.filters["md"] = md_inline
     env.filters["url_path"] = url_path
     env.filters["css_string"] = css_string
+    env.filters["case_slug"] = case_slug
     return env
 
 

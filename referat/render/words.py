@@ -31,6 +31,22 @@ class Words:
     public_summary: str
     internal: str
     skip_to_content: str
+    archive: str
+    """Title of the archive's front page."""
+    cases: str
+    """Title of the list of case numbers."""
+    case_history: str
+    """Title of one case's page: "Sagshistorik 20/6598"."""
+    back_to_archive: str
+    """Link from a meeting page to the archive."""
+    feed: str
+    """Link to a body's Atom feed."""
+    feed_title: str
+    """Title of a body's feed, ``{body}`` replaced."""
+    no_decision: str
+    """Said on a case page of an item without a decision (an agenda)."""
+    items_count: str
+    """``{n}`` items, in the archive's list of meetings."""
     page: str
     """"Side" in the page footer "Side 2 af 9"."""
     of: str
@@ -85,6 +101,14 @@ WORDS: dict[Language, Words] = {
         public_summary="Offentliggøres som",
         internal="Intern udgave med lukkede punkter – må ikke offentliggøres",
         skip_to_content="Gå til indhold",
+        archive="Arkiv",
+        cases="Sager",
+        case_history="Sagshistorik",
+        back_to_archive="Til arkivet",
+        feed="Abonnér (Atom)",
+        feed_title="{body}: referater og dagsordener",
+        no_decision="Ingen beslutning",
+        items_count="{n} punkter",
         page="Side",
         of="af",
         anchor="punkt",
@@ -112,6 +136,14 @@ WORDS: dict[Language, Words] = {
         public_summary="Published as",
         internal="Internal edition with closed items – not for publication",
         skip_to_content="Skip to content",
+        archive="Archive",
+        cases="Cases",
+        case_history="Case history",
+        back_to_archive="Back to the archive",
+        feed="Subscribe (Atom)",
+        feed_title="{body}: minutes and agendas",
+        no_decision="No decision",
+        items_count="{n} items",
         page="Page",
         of="of",
         anchor="item",

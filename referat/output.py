@@ -1,0 +1,154 @@
+"""The output folder: checked, staged beside itself, swapped in one step; the PDF cache."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import __version__
+from .render import pdf
+from .validate import BUILD_MARKER
+
+
+class OutputError(Exception):
+    """OUT cannot be written or replaced; nothing was changed."""
+
+
+def link_or_copy(source: Path, target: Path, *, copy: bool = False) -> None:
+    """Put ``source`` at ``target``: a hard link (cheap), or a copy when ``copy`` or linking fails.
+
+    Files from the sources are always copied, so that editing the output cannot change them.
+    """
+    if not copy:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(source, target)
+
+
+class PdfCache:
+    """PDFs by the key of everything they were laid out from, kept in OUT between builds.
+
+    Each entry is ``<key>.pdf`` with ``<key>.sha256`` beside it; an entry whose digest
+    does not match (a damaged or foreign file) is ignored and the PDF laid out again.
+    """
+
+    def __init__(self, previous: Path | None, current: Path) -> None:
+        self._previous = previous
+        self._current = current
+        self.laid_out = 0
+        """How many PDFs this build laid out."""
+
+    def render(self, job: pdf.PrintJob, meeting_id: str) -> Path:
+        """The cache file holding the PDF of ``job``, laid out now if no build had it."""
+        key = job.key
+        target = self._current / f"{key}.pdf"
+        if target.exists():
+            return target
+        data = self._lookup(key)
+        if data is None:
+            try:
+                data = pdf.render(job)
+            except Exception as err:  # WeasyPrint may fail in many ways on odd input
+                raise OutputError(f"laying out the PDF of {meeting_id} failed: {err}") from err
+            self.laid_out += 1
+        self._current.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        (self._current / f"{key}.sha256").write_text(_sha256(data), encoding="ascii")
+        return target
+
+    def _lookup(self, key: str) -> bytes | None:
+        """The previous build's PDF for ``key``, if it is there and undamaged."""
+        if self._previous is None:
+            return None
+        try:
+            data = (self._previous / f"{key}.pdf").read_bytes()
+            expected = (self._previous / f"{key}.sha256").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return data if _sha256(data) == expected else None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_output(out: Path) -> Path:
+    """The absolute output folder, after making sure replacing it cannot destroy anything else."""
+    out = out.resolve()
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"{out} exists and is not a folder")
+        if any(out.iterdir()) and not (out / BUILD_MARKER).is_file():
+            raise OutputError(
+                f"{out} is not empty and was not written by referat; "
+                "choose a new or empty folder with -o (referat replaces its output folder whole)"
+            )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create {out.parent}: {err.strerror}") from None
+    return out
+
+
+@contextlib.contextmanager
+def staging(out: Path) -> Iterator[Path]:
+    """A folder beside ``out`` to build into; on success it takes ``out``'s place atomically."""
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as err:
+        raise OutputError(f"cannot write in {out.parent}: {err.strerror}") from None
+    try:
+        stage.chmod(0o777 & ~_umask())
+        (stage / BUILD_MARKER).write_text(f"referat {__version__}\n", encoding="utf-8")
+        yield stage
+        _replace(stage, out)
+    except OSError as err:
+        raise OutputError(f"cannot write the output: {err.strerror or err}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _replace(stage: Path, out: Path) -> None:
+    """Put ``stage`` where ``out`` is; afterwards ``stage`` holds the old output (or nothing)."""
+    if not out.exists():
+        os.rename(stage, out)
+        return
+    if _exchange(stage, out):
+        return
+    # Without an atomic exchange there is a moment with no ``out``; never one with half of it.
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    os.rename(out, old / "out")
+    os.rename(stage, out)
+    os.rename(old, stage)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -1,0 +1,286 @@
+"""Meetings one at a time, in worker processes where it pays: read, check, render, summarise.
+
+The parent keeps only each meeting's summary and diagnostics, so memory does not grow with
+the text of the repository; each worker holds one meeting's model at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .config import Config, find_config, load_config
+from .diagnostics import Collector, Diagnostic, has_errors
+from .model import Edition, Meeting
+from .output import OutputError, PdfCache, link_or_copy
+from .render import html, jsondata, markdown, pdf
+from .render.document import Document, make_document
+from .render.templates import environment
+from .summary import MeetingSummary, summarise
+from .validate import BUILD_MARKER, MEETING_FILE, read_meeting
+
+#: Below this many meetings, worker processes cost more than they save.
+PARALLEL_FROM = 24
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a meeting's output is written."""
+
+    stage: Path
+    """The folder the build writes into."""
+    previous: Path
+    """The output folder of the previous build (for its PDF cache)."""
+    formats: tuple[str, ...]
+    """Formats to write."""
+    edition: Edition
+    """Edition to render."""
+    template_dir: Path | None
+    """``--template-dir``."""
+    archive: bool
+    """Whether the build has an archive for meeting pages to link to."""
+    cache_dir: str
+    """Folder of the PDF cache, relative to OUT."""
+    reuse_pdfs: bool = True
+    """Whether PDFs of the previous build may be reused (not with ``--force``)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One meeting to process."""
+
+    folder: Path
+    """The meeting folder."""
+    id: str
+    """The meeting id."""
+    config_file: Path | None
+    """The referat.yaml that applies (None: the defaults)."""
+    render: RenderOptions | None
+    """How to render it; None to check it only."""
+
+
+@dataclass
+class Result:
+    """What processing one meeting gave."""
+
+    id: str
+    """The meeting id."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """The meeting's own problems (and its configuration's)."""
+    summary: MeetingSummary | None = None
+    """The meeting's summary; None when its meeting.yaml is unusable."""
+    outputs: tuple[str, ...] = ()
+    """Files written, relative to the stage (none when the meeting has errors)."""
+    files: int = 0
+    """Source files read."""
+    laid_out: int = 0
+    """PDFs laid out."""
+
+
+def process(task: Task) -> Result:
+    """Read, check and (when asked and error-free) render one meeting; never raises on sources."""
+    diags = Collector()
+    config = _config(task.config_file, diags)
+    meeting, files = read_meeting(task.folder, task.id, config, diags)
+    result = Result(task.id, files=files)
+    if meeting is not None:
+        options = task.render
+        edition: Edition = options.edition if options else "internal"
+        doc = make_document(meeting, edition)
+        failed = has_errors(diags.sorted())
+        if options is not None and not failed:
+            result.outputs, result.laid_out = _write(meeting, doc, options)
+        result.summary = summarise(meeting, doc, decisions=options is not None and not failed)
+    result.diagnostics = diags.sorted()
+    return result
+
+
+def run(
+    tasks: Sequence[Task], jobs: int, on_done: Callable[[Result], None] | None = None
+) -> list[Result]:
+    """Process ``tasks``, in ``jobs`` worker processes when there are enough of them."""
+    if jobs > 1 and len(tasks) >= PARALLEL_FROM:
+        results = list(_parallel(tasks, jobs, on_done))
+    else:
+        results = []
+        for task in tasks:
+            results.append(process(task))
+            if on_done:
+                on_done(results[-1])
+    return sorted(results, key=lambda r: r.id)
+
+
+def _parallel(
+    tasks: Sequence[Task], jobs: int, on_done: Callable[[Result], None] | None
+) -> Iterator[Result]:
+    # fork: the workers start with everything imported, in a few milliseconds.
+    context = multiprocessing.get_context("fork")
+    chunks = [list(tasks[i :: jobs * 4]) for i in range(jobs * 4)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for batch in pool.map(_process_many, [c for c in chunks if c]):
+            for result in batch:
+                if on_done:
+                    on_done(result)
+                yield result
+
+
+def _process_many(tasks: list[Task]) -> list[Result]:
+    return [process(task) for task in tasks]
+
+
+_CONFIGS: dict[Path | None, tuple[Config, list[Diagnostic]]] = {}
+_ENVIRONMENTS: dict[tuple[Path, ...], jinja2.Environment] = {}
+
+
+def _config(path: Path | None, diags: Collector) -> Config:
+    if path is None:
+        return Config()
+    if path not in _CONFIGS:
+        own = Collector()
+        _CONFIGS[path] = (load_config(path, own), own.sorted())
+    config, problems = _CONFIGS[path]
+    diags.extend(problems)
+    return config
+
+
+def _environment(overrides: tuple[Path, ...]) -> jinja2.Environment:
+    if overrides not in _ENVIRONMENTS:
+        _ENVIRONMENTS[overrides] = environment(overrides)
+    return _ENVIRONMENTS[overrides]
+
+
+def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tuple[str, ...], int]:
+    """Write one meeting's files into the stage: their paths relative to it, and PDFs laid out."""
+    overrides = tuple(p for p in (options.template_dir, meeting.config.templates) if p is not None)
+    env = _environment(overrides)
+    folder = options.stage / meeting.id
+    folder.mkdir(parents=True, exist_ok=True)
+    root = meeting.path.resolve()
+    originals: dict[str, Path] = {}
+    for published, source in doc.files.items():
+        # Validation proved this; checked again in case a file changed in between.
+        original = (root / source).resolve()
+        if not original.is_relative_to(root) or not original.is_file():
+            raise OutputError(f"attachment {source} of {meeting.id} changed during the build")
+        originals[published] = original
+    archive = "../" * (meeting.id.count("/") + 1) if options.archive else None
+    texts: dict[str, str] = {}
+    if "html" in options.formats:
+        texts[html.FILE_NAME] = html.write(doc, env, archive)
+    if "md" in options.formats:
+        texts[markdown.FILE_NAME] = markdown.write(doc, env)
+    if "json" in options.formats:
+        texts[jsondata.FILE_NAME] = jsondata.write(doc)
+    written = [f"{meeting.id}/{name}" for name in texts]
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    laid_out = 0
+    if "pdf" in options.formats:
+        previous = options.previous / options.cache_dir if options.reuse_pdfs else None
+        cache = PdfCache(previous, options.stage / options.cache_dir)
+        embedded = [
+            (published, original)
+            for published, original in originals.items()
+            if options.edition == "internal" and published.lower().endswith(".pdf")
+        ]
+        link_or_copy(
+            cache.render(pdf.print_job(doc, env, embedded), meeting.id), folder / pdf.FILE_NAME
+        )
+        laid_out = cache.laid_out
+        written.append(f"{meeting.id}/{pdf.FILE_NAME}")
+    for published, original in originals.items():
+        target = folder / published
+        target.parent.mkdir(parents=True, exist_ok=True)
+        link_or_copy(original, target, copy=True)
+        written.append(f"{meeting.id}/{published}")
+    return tuple(written), laid_out
+
+
+def config_file_for(folder: Path, override: Path | None) -> Path | None:
+    """The referat.yaml that applies to a meeting folder."""
+    return override if override is not None else find_config(folder)
+
+
+def meeting_files(folder: Path) -> list[Path]:
+    """Every file of a meeting, as validation sees them: hidden files and build output skipped."""
+    out: list[Path] = []
+    for top, dirs, files in os.walk(folder):
+        if top != str(folder) and (BUILD_MARKER in files or MEETING_FILE in files):
+            dirs.clear()
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(Path(top, f) for f in sorted(files) if not f.startswith("."))
+    return out
+
+
+def stat_fingerprint(files: Sequence[Path], root: Path) -> str:
+    """A digest of the files' names, sizes and modification times (cheap: no file is read)."""
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            digest.update(f"{path.relative_to(root)}|missing\n".encode())
+            continue
+        digest.update(f"{path.relative_to(root)}|{info.st_size}|{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def content_fingerprint(files: Sequence[Path], root: Path) -> str:
+    """A digest of the files' names and contents."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.relative_to(root)}\0".encode())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()
+
+
+@dataclass
+class Validated:
+    """What validating some paths gave."""
+
+    diagnostics: list[Diagnostic]
+    """Every problem, sorted."""
+    files: int
+    """Source files read."""
+    meetings: int
+    """Meetings found."""
+
+
+def validate_paths(paths: Sequence[Path], config_file: Path | None, jobs: int) -> Validated:
+    """Check every meeting under ``paths`` and across them, without rendering anything.
+
+    Raises :class:`~referat.validate.NoMeetings` for a path that holds no meeting.
+    """
+    from .crosscheck import cross_check  # the checks across meetings need the summaries
+    from .validate import NoMeetings, find_meetings
+
+    diags = Collector()
+    if config_file is not None:
+        _config(config_file, diags)
+    tasks: list[Task] = []
+    seen: set[Path] = set()
+    for path in paths:
+        found = list(find_meetings(path, diags))
+        if not found and not len(diags):
+            raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
+        for folder, meeting_id in found:
+            if folder.resolve() not in seen:
+                seen.add(folder.resolve())
+                tasks.append(Task(folder, meeting_id, config_file_for(folder, config_file), None))
+    results = run(tasks, jobs)
+    summaries = [r.summary for r in results if r.summary is not None]
+    for result in results:
+        diags.extend(result.diagnostics)
+    diags.extend(cross_check(summaries))
+    return Validated(diags.sorted(), sum(r.files for r in results), len(tasks))

@@ -1,0 +1,207 @@
+"""Incremental builds: nothing changed renders nothing; one change re-renders what shows it;
+the result always equals a full rebuild; the cache is never trusted blindly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from referat.build import build
+
+from .conftest import EXAMPLES, MEETING, invoke, tree_digest, write_meeting
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLES, tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def full_rebuild(repo: Path, out: Path, *args: str) -> dict[str, str]:
+    result = invoke("build", repo, "-o", out, "--force", *args)
+    assert result.exit_code == 0, result.output
+    return tree_digest(out)
+
+
+def test_nothing_changed_renders_and_writes_nothing(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(repo, out, ["html", "md"], "public")
+    assert first.written and first.rendered == 3 and first.pages > 0
+    inode = out.stat().st_ino
+    before = {p: q.stat().st_mtime_ns for p, q in ((p, out / p) for p in tree_digest(out))}
+    again = build(repo, out, ["html", "md"], "public")
+    assert (again.written, again.rendered, again.pages) == (False, 0, 0)
+    assert (again.meetings, again.items) == (3, 14)
+    assert out.stat().st_ino == inode  # not replaced
+    assert {p: (out / p).stat().st_mtime_ns for p in before} == before
+
+
+def test_one_changed_item_renders_its_meeting_and_the_pages_that_show_it(
+    repo: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    item = repo / "socialudvalget" / "2021-03-15" / "02-privat-udlejning.md"
+    item.write_text(item.read_text(encoding="utf-8") + "\nEn tilføjet sætning.\n", encoding="utf-8")
+    changed = build(repo, out, ["html"], "public")
+    assert changed.written and changed.rendered == 1
+    # The agenda has no decisions and its titles did not change: no archive page shows the
+    # added sentence, so none is rendered again.
+    assert changed.pages == 0
+    page = (out / "socialudvalget" / "2021-03-15" / "index.html").read_text(encoding="utf-8")
+    assert "En tilføjet sætning." in page
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
+
+
+def test_a_changed_decision_renders_the_case_pages(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    item = repo / "direktionen" / "2021-03-01" / "02-tilbudsviften.md"
+    text = item.read_text(encoding="utf-8")
+    item.write_text(
+        text.replace("Direktionen drøftede sagen.", "Direktionen godkendte sagen."),
+        encoding="utf-8",
+    )
+    changed = build(repo, out, ["html"], "public")
+    assert changed.rendered == 1
+    assert changed.pages == 1  # cases/20-6598.html
+    case = (out / "cases" / "20-6598.html").read_text(encoding="utf-8")
+    assert "Direktionen godkendte sagen." in case
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
+
+
+def test_a_new_and_a_removed_meeting(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    write_meeting(
+        repo / "direktionen" / "2021-03-08", {"meeting.yaml": MEETING.replace("03-01", "03-08")}
+    )
+    shutil.rmtree(repo / "socialudvalget")
+    changed = build(repo, out, ["html"], "public")
+    assert changed.rendered == 1 and changed.meetings == 3
+    assert (out / "direktionen" / "2021-03-08" / "index.html").is_file()
+    assert not (out / "socialudvalget").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Socialudvalget" not in index and "d. 08-03-2021" in index
+    assert not (out / "cases" / "21-3187.html").exists()  # only the agenda had it
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
+
+
+def test_touched_but_unchanged_files_render_nothing(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    for path in repo.rglob("*.md"):
+        os.utime(path)  # as a fresh checkout does
+    again = build(repo, out, ["html"], "public")
+    assert again.rendered == 0 and again.pages == 0
+
+
+def test_template_and_config_changes_invalidate_what_they_affect(
+    repo: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "item.html").write_text(
+        '<article id="{{ item.anchor }}"><h2>{{ item.heading }}</h2></article>\n', encoding="utf-8"
+    )
+    assert build(repo, out, ["html"], "public", template_dir=templates).rendered == 3
+    assert build(repo, out, ["html"], "public", template_dir=templates).rendered == 0
+    config = repo / "en" / "referat.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    assert build(repo, out, ["html"], "public", template_dir=templates).rendered == 1
+
+
+def test_other_edition_or_formats_rebuild_all(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    assert build(repo, out, ["html"], "internal").rendered == 3
+    assert build(repo, out, ["html", "json"], "internal").rendered == 3
+    assert build(repo, out, ["html", "json"], "internal", force=True).rendered == 3
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "not json at all",
+        json.dumps({"format": 1, "key": "x", "meetings": {}, "pages": {}}),
+        json.dumps({"format": 99}),
+        json.dumps([1, 2, 3]),
+    ],
+)
+def test_a_damaged_or_foreign_manifest_is_ignored(repo: Path, tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    (out / ".referat-cache" / "v1" / "manifest.json").write_text(damage, encoding="utf-8")
+    again = build(repo, out, ["html"], "public")
+    assert again.rendered == 3
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
+
+
+def test_a_manifest_pointing_outside_out_is_ignored(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    manifest_path = out / ".referat-cache" / "v1" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the output", encoding="utf-8")
+    for entry in manifest["meetings"].values():
+        entry["outputs"].append("../secret.txt")
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    item = repo / "direktionen" / "2021-03-01" / "01-oevrige-sager.md"
+    item.write_text(item.read_text(encoding="utf-8") + "\nMere.\n", encoding="utf-8")
+    assert build(repo, out, ["html"], "public").rendered == 3
+    assert "not for the output" not in "".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()
+    )
+
+
+def test_a_deleted_output_file_is_written_again(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    (out / "direktionen" / "2021-03-01" / "index.html").unlink()
+    again = build(repo, out, ["html"], "public")
+    assert again.rendered == 1
+    assert (out / "direktionen" / "2021-03-01" / "index.html").is_file()
+
+
+def test_parallel_build_equals_serial(tmp_path: Path) -> None:
+    repo = tmp_path / "many"
+    for day in range(1, 29):
+        write_meeting(
+            repo / f"2021-02-{day:02d}",
+            {"meeting.yaml": MEETING.replace("2021-03-01", f"2021-02-{day:02d}")},
+        )
+    serial = build(repo, tmp_path / "serial", ["html", "md", "json"], "public", jobs=1)
+    parallel = build(repo, tmp_path / "parallel", ["html", "md", "json"], "public", jobs=2)
+    assert serial.rendered == parallel.rendered == 28
+    assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
+
+
+def test_the_cache_of_a_public_build_holds_nothing_of_closed_items(
+    repo: Path, tmp_path: Path
+) -> None:
+    from .test_editions import closed_items, secrets
+
+    out = tmp_path / "out"
+    build(repo, out, ["html", "pdf"], "public")
+    cached = "".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in (out / ".referat-cache").rglob("*.json")
+    )
+    assert cached
+    for item in closed_items(EXAMPLES):
+        for secret in secrets(item):
+            assert secret not in cached
+
+
+def test_summary_line(repo: Path, tmp_path: Path) -> None:
+    first = invoke("build", repo, "-o", tmp_path / "out")
+    assert first.stdout.startswith("Built 3 meetings (14 items), 3 re-rendered, into ")
+    again = invoke("build", repo, "-o", tmp_path / "out")
+    assert again.stdout.rstrip().endswith("; nothing changed")
