@@ -13,7 +13,7 @@ from referat.diagnostics import CODES
 from .conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["validate", "build"]
+COMMANDS = ["validate", "build", "import", "lock", "serve"]
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
