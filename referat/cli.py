@@ -16,7 +16,7 @@ from rich.progress import Progress, TaskID
 from . import __version__
 from .build import FORMATS, OutputError, build
 from .commands import register_all
-from .commands.common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
+from .commands.common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption, EditionChoice
 from .diagnostics import has_errors
 from .pipeline import validate_paths
 from .render import pdf
@@ -51,13 +51,6 @@ class OutputFormat(StrEnum):
     pdf = "pdf"
     json = "json"
     all = "all"
-
-
-class EditionChoice(StrEnum):
-    """Which edition ``build`` renders."""
-
-    public = "public"
-    internal = "internal"
 
 
 def _version(value: bool) -> None:

@@ -7,7 +7,6 @@ import errno
 import socket
 import sys
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,14 +15,7 @@ import typer
 from ..report import write_text
 from ..serve import DEFAULT_HOST, DEFAULT_PORT, Preview, Site
 from ..validate import NoMeetings
-from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
-
-
-class EditionChoice(StrEnum):
-    """Which edition the preview shows."""
-
-    public = "public"
-    internal = "internal"
+from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption, EditionChoice
 
 
 def register(app: typer.Typer) -> None:
