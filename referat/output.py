@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import hashlib
 import os
 import shutil
@@ -102,15 +103,42 @@ def check_output(out: Path) -> Path:
 
 @contextlib.contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """A folder beside ``out`` to build into; on success it takes ``out``'s place atomically."""
+    """A folder beside ``out`` to build into; on success it takes ``out``'s place atomically.
+
+    Builds into one folder take turns (a lock on the folder that holds OUT, so no lock file
+    is left); holding the lock, a build removes what a killed build left beside OUT.
+    """
+    with _lock(out):
+        for stale in out.parent.glob(f".{out.name}.*"):
+            if stale.suffix in (".tmp", ".old") and stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        except OSError as err:
+            raise OutputError(f"cannot write in {out.parent}: {err.strerror}") from None
+        with _swapped(stage, out):
+            yield stage
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
     try:
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        descriptor = os.open(out.parent, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as err:
-        raise OutputError(f"cannot write in {out.parent}: {err.strerror}") from None
+        raise OutputError(f"cannot open {out.parent}: {err.strerror}") from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def _swapped(stage: Path, out: Path) -> Iterator[None]:
     try:
         stage.chmod(0o777 & ~_umask())
         (stage / BUILD_MARKER).write_text(f"referat {__version__}\n", encoding="utf-8")
-        yield stage
+        yield
         _replace(stage, out)
     except OSError as err:
         raise OutputError(f"cannot write the output: {err.strerror or err}") from None
