@@ -23,7 +23,7 @@ from .output import OutputError, PdfCache, link_or_copy
 from .render import html, jsondata, markdown, pdf
 from .render.document import Document, make_document
 from .render.templates import environment
-from .summary import MeetingSummary, summarise
+from .summary import MeetingSummary, for_checks, summarise
 from .validate import BUILD_MARKER, MEETING_FILE, read_meeting
 
 #: Below this many meetings, worker processes cost more than they save.
@@ -90,14 +90,13 @@ def process(task: Task) -> Result:
     config = _config(task.config_file, diags)
     meeting, files = read_meeting(task.folder, task.id, config, diags)
     result = Result(task.id, files=files)
-    if meeting is not None:
-        options = task.render
-        edition: Edition = options.edition if options else "internal"
-        doc = make_document(meeting, edition)
-        failed = has_errors(diags.sorted())
-        if options is not None and not failed:
-            result.outputs, result.laid_out = _write(meeting, doc, options)
-        result.summary = summarise(meeting, doc, decisions=options is not None and not failed)
+    options = task.render
+    if meeting is not None and options is not None and not has_errors(diags.sorted()):
+        doc = make_document(meeting, options.edition)
+        result.outputs, result.laid_out = _write(meeting, doc, options)
+        result.summary = summarise(meeting, doc)
+    elif meeting is not None:
+        result.summary = for_checks(meeting)
     result.diagnostics = diags.sorted()
     return result
 

@@ -102,17 +102,34 @@ class MeetingSummary:
         return cls(items=items, **fields)
 
 
-def summarise(meeting: Meeting, doc: Document, *, decisions: bool = True) -> MeetingSummary:
-    """The summary of ``meeting`` in the edition ``doc`` was made with.
+def for_checks(meeting: Meeting) -> MeetingSummary:
+    """What the checks across meetings need, taken from the model alone: nothing is
+    rendered or formatted, so the printed words (title, headings) are left empty."""
+    items = tuple(
+        ItemSummary(
+            number=item.number,
+            anchor="",
+            heading="",
+            title=item.title,
+            case=item.case,
+            title_line=item.key_lines.get("title", 1),
+            closed=item.closed,
+            withheld=False,
+            public_summary=None,
+            decision_heading=None,
+            decision_html=None,
+        )
+        for item in meeting.items
+    )
+    return _meeting_summary(meeting, "", "", items)
 
-    Without ``decisions`` no section is rendered: enough for the cross-meeting checks.
-    """
+
+def summarise(meeting: Meeting, doc: Document) -> MeetingSummary:
+    """The summary of ``meeting`` in the edition ``doc`` was made with, decisions rendered."""
     items = []
     lines = {item.number: item.key_lines.get("title", 1) for item in meeting.items}
     for item in doc.items:
         decision = next((s for s in item.sections if s.key == "decision"), None)
-        if not decisions:
-            decision = None
         items.append(
             ItemSummary(
                 number=item.number,
@@ -128,6 +145,12 @@ def summarise(meeting: Meeting, doc: Document, *, decisions: bool = True) -> Mee
                 decision_html=decision.html if decision else None,
             )
         )
+    return _meeting_summary(meeting, doc.title, doc.when, tuple(items))
+
+
+def _meeting_summary(
+    meeting: Meeting, title: str, when: str, items: tuple[ItemSummary, ...]
+) -> MeetingSummary:
     return MeetingSummary(
         id=meeting.id,
         folder=str(meeting.path.resolve()),
@@ -136,9 +159,9 @@ def summarise(meeting: Meeting, doc: Document, *, decisions: bool = True) -> Mee
         date_line=meeting.key_lines.get("date", 1),
         phase=meeting.phase,
         language=meeting.language,
-        title=doc.title,
-        when=doc.when,
+        title=title,
+        when=when,
         continuous=meeting.config.numbering == "continuous",
         item_files=tuple(item.path.name for item in meeting.items),
-        items=tuple(items),
+        items=items,
     )

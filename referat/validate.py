@@ -68,14 +68,9 @@ def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
     result.meetings.sort(key=lambda m: m.id)
     # Imported here: the summaries come from the renderer's document model.
     from .crosscheck import cross_check
-    from .render.document import make_document
-    from .summary import summarise
+    from .summary import for_checks
 
-    diags.extend(
-        cross_check(
-            [summarise(m, make_document(m, "internal"), decisions=False) for m in result.meetings]
-        )
-    )
+    diags.extend(cross_check([for_checks(m) for m in result.meetings]))
     result.diagnostics = diags.sorted()
     return result
 
