@@ -12,10 +12,13 @@ approval digest of ``referat lock`` is invariant under exactly these):
 - CRLF line ends as LF; exactly one newline at the end of the file; no byte-order mark.
 
 Everything else is kept byte for byte, trailing spaces included (two of them are a line
-break). A file whose meaning fmt cannot be sure of — YAML it cannot read, unknown or
-repeated section headings, text before the first section, comments it would drop — is
-refused, not guessed at. Every result is checked: the formatted file must give the same
-front matter values and the same rendered sections as the original, or it is refused.
+break). Where a change of blank lines would make a section render differently (a blank
+line that ends an HTML block, blank lines inside indented code or at the end of a fence
+the renderer sees unclosed), that change is left out for that section. A file whose
+meaning fmt cannot be sure of — YAML it cannot read, unknown or repeated section
+headings, text before the first section, comments it would drop — is refused, not
+guessed at. Every result is checked: the formatted file must give the same front matter
+values and the same rendered sections as the original, or it is refused.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ import datetime as dt
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -219,25 +223,26 @@ def _top_comments(yaml_text: str) -> list[str]:
     for line in _lines(yaml_text):
         if _COMMENT_LINE.fullmatch(line):
             kept.append(line.strip())
-        elif not _is_blank(line):
+        elif not _is_blank(line) and line.rstrip() != "---":
             break
     return kept
 
 
 def _dropped_comment(yaml_text: str) -> tuple[int, int] | None:
     """Line and column (1-based, in ``yaml_text``) of a comment after the first key, if any."""
-    covered: list[tuple[int, int]] = []
-    first = len(yaml_text)
+    covered: list[tuple[int, int]] = []  # where tokens stand: a '#' there is text
+    first = len(yaml_text)  # where the first key (or value) starts
     try:
         for token in yaml.scan(yaml_text, Loader=yaml.SafeLoader):
             start, end = token.start_mark.index, token.end_mark.index
             if end > start:
                 covered.append((start, end))
+            if isinstance(token, yaml.ScalarToken):
                 first = min(first, start)
     except yaml.YAMLError:
         return None  # reported by the validator as RF101
     covered.sort()
-    position, spans = 0, iter(covered)
+    spans = iter(covered)
     span = next(spans, None)
     for match in re.finditer(r"(?:^|(?<=[ \t]))#", yaml_text, re.MULTILINE):
         position = match.start()
@@ -356,9 +361,7 @@ def format_meeting_text(text: str, path: Path) -> str:
     return formatted
 
 
-def format_item_text(
-    text: str, path: Path, config: Config, specs: tuple[SectionSpec, ...], phase: Phase
-) -> str:
+def format_item_text(text: str, path: Path, config: Config, specs: tuple[SectionSpec, ...]) -> str:
     """The canonical text of an item file holding ``text``; raises :class:`Refused`."""
     text = _canonical_newlines(text.removeprefix("\ufeff"))
     diags = Collector()
@@ -469,8 +472,8 @@ class Source:
 
     path: Path
     """The file."""
-    kind: str
-    """``meeting`` or ``item``."""
+    kind: Literal["meeting", "item"]
+    """Which kind of source it is."""
     config: Config
     """The configuration that applies."""
     language: Language = "da"
@@ -580,7 +583,7 @@ def format_source(source: Source) -> Result:
             specs = source.config.sections_for(source.language)
             read_item(source.path, 1, source.config, specs, source.phase, diags)
             _refuse_on(diags.sorted())
-            formatted = format_item_text(text, source.path, source.config, specs, source.phase)
+            formatted = format_item_text(text, source.path, source.config, specs)
     except Refused as refused:
         result.problems = refused.problems
         return result
@@ -625,7 +628,6 @@ def run(
     config_file: Path | None = None,
     *,
     check: bool = False,
-    on_result: Callable[[Result], None] | None = None,
 ) -> Report:
     """Format every source under ``paths``; with ``check``, write nothing.
 
@@ -656,6 +658,4 @@ def run(
             report.changed.append(source.path)
         else:
             report.unchanged.append(source.path)
-        if on_result is not None:
-            on_result(result)
     return report

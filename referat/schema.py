@@ -17,14 +17,14 @@ from .fields import Field
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "https://github.com/referat-dk/referat/schema/"
 
-Kind = Literal["meeting", "item", "config"]
-KINDS: tuple[Kind, ...] = ("meeting", "item", "config")
+SchemaName = Literal["meeting", "item", "config"]
+KINDS: tuple[SchemaName, ...] = ("meeting", "item", "config")
 
 #: ``HH:MM`` with the range the validator accepts (00:00 to 23:59; one-digit hours too).
 TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
-_TITLES: dict[Kind, tuple[str, str]] = {
+_TITLES: dict[SchemaName, tuple[str, str]] = {
     "meeting": (
         "referat meeting.yaml",
         "One meeting of one body: meeting.yaml in a meeting folder.",
@@ -89,7 +89,7 @@ def object_schema(specs: Sequence[Field]) -> dict[str, Any]:
     return out
 
 
-def schema(kind: Kind, config: Config | None = None) -> dict[str, Any]:
+def schema(kind: SchemaName, config: Config | None = None) -> dict[str, Any]:
     """The JSON Schema of ``kind``; with ``config``, item case numbers follow its settings."""
     specs = {
         "meeting": fields.MEETING_FIELDS,

@@ -85,9 +85,9 @@ def new_meeting(
         ),
     ],
     body: Annotated[str, typer.Option("--body", help='The body that meets, e.g. "Direktionen".')],
-    date: Annotated[str, typer.Option("--date", help="Meeting date, YYYY-MM-DD.")],
+    date: Annotated[str, typer.Option("--date", metavar="<YYYY-MM-DD>", help="Meeting date.")],
     time: Annotated[
-        str | None, typer.Option("--time", help='Start time, "HH:MM".', show_default=False)
+        str | None, typer.Option("--time", metavar="<HH:MM>", help="Start time.")
     ] = None,
     location: Annotated[
         str | None,
@@ -98,7 +98,7 @@ def new_meeting(
         typer.Option("--phase", help="agenda before the meeting; minutes (the default) after."),
     ] = None,
 ) -> None:
-    """Create a meeting folder with its meeting.yaml; add items with 'referat new item'."""
+    """Create a meeting folder and its meeting.yaml (then add items with 'new item')."""
     data: dict[str, object] = {"body": _text(body, "--body"), "date": parse_date(date)}
     if time is not None:
         data["time"] = parse_time(time)
@@ -136,7 +136,8 @@ def new_item(
     closed: Annotated[bool, typer.Option("--closed", help="A closed item (lukket punkt).")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Add the meeting's next item: NN-slug.md with front matter and the section headings."""
+    """Add the next item to a meeting: NN-slug.md with front matter and section headings."""
+    front: dict[str, object] = {"title": _text(title, "--title")}
     meeting_path = meeting / MEETING_FILE
     if not meeting_path.is_file():
         raise _fail(f"{display_path(meeting)} is not a meeting folder: it has no {MEETING_FILE}")
@@ -148,8 +149,6 @@ def new_item(
         write_text(diags.sorted(), 1, sys.stderr)
         typer.echo("referat: no item was written, because the sources have errors", err=True)
         raise typer.Exit(EXIT_SOURCES)
-
-    front: dict[str, object] = {"title": _text(title, "--title")}
     if case is not None:
         case = case.strip()
         if not settings.case_pattern.fullmatch(case):
