@@ -18,7 +18,7 @@ from .build import FORMATS, OutputError, build
 from .commands import register_all
 from .commands.common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption, EditionChoice
 from .diagnostics import has_errors
-from .pipeline import validate_paths
+from .pipeline import WorkerDied, validate_paths
 from .render import pdf
 from .render.templates import TemplateFailed
 from .report import WRITERS, display_path, summary, write_text
@@ -95,6 +95,9 @@ def validate(
     except NoMeetings as err:
         typer.echo(f"referat: {err}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    except WorkerDied as err:
+        typer.echo(f"referat: {err}", err=True)
+        raise typer.Exit(EXIT_SOURCES) from None
     WRITERS[format.value](checked.diagnostics, checked.files, sys.stdout)
     failed = has_errors(checked.diagnostics, strict=strict)
     raise typer.Exit(EXIT_SOURCES if failed else EXIT_OK)
@@ -174,7 +177,7 @@ def build_command(
             write_text([err.diagnostic], 1, sys.stderr)
             typer.echo("referat: nothing was written", err=True)
             raise typer.Exit(EXIT_SOURCES) from None
-        except OutputError as err:
+        except (OutputError, WorkerDied) as err:
             typer.echo(f"referat: {err}", err=True)
             raise typer.Exit(EXIT_SOURCES) from None
     if built.diagnostics:

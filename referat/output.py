@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import __version__
@@ -89,6 +89,14 @@ def check_output(out: Path) -> Path:
     if out.exists():
         if not out.is_dir():
             raise OutputError(f"{out} exists and is not a folder")
+        if not out.stat().st_mode & 0o200 or os.path.ismount(out):
+            # Replacing OUT would only need its parent writable; a read-only OUT (or a
+            # mount point, which cannot be renamed) says it is not to be replaced.
+            why = "a mount point" if os.path.ismount(out) else "read-only"
+            raise OutputError(
+                f"{out} is {why}; referat replaces its output folder whole, "
+                "so give a writable folder (inside a mount, not the mount itself)"
+            )
         if any(out.iterdir()) and not (out / BUILD_MARKER).is_file():
             raise OutputError(
                 f"{out} is not empty and was not written by referat; "
@@ -111,7 +119,7 @@ def staging(out: Path) -> Iterator[Path]:
     with _lock(out):
         for stale in out.parent.glob(f".{out.name}.*"):
             if stale.suffix in (".tmp", ".old") and stale.is_dir() and not stale.is_symlink():
-                shutil.rmtree(stale, ignore_errors=True)
+                _remove(stale)
         try:
             stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         except OSError as err:
@@ -143,7 +151,21 @@ def _swapped(stage: Path, out: Path) -> Iterator[None]:
     except OSError as err:
         raise OutputError(f"cannot write the output: {err.strerror or err}") from None
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        _remove(stage)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder of referat's, also where its files or folders are read-only."""
+
+    def writable_and_retry(function: Callable[..., object], path: str, _: object) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+            function(path)
+
+    shutil.rmtree(folder, onerror=writable_and_retry)
+    if folder.exists():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _umask() -> int:

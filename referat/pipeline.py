@@ -6,11 +6,14 @@ the text of the repository; each worker holds one meeting's model at a time.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,18 +119,41 @@ def run(
     return sorted(results, key=lambda r: r.id)
 
 
+class WorkerDied(Exception):
+    """A worker process was killed (by the out-of-memory killer, or by hand)."""
+
+
 def _parallel(
     tasks: Sequence[Task], jobs: int, on_done: Callable[[Result], None] | None
 ) -> Iterator[Result]:
     # fork: the workers start with everything imported, in a few milliseconds.
     context = multiprocessing.get_context("fork")
     chunks = [list(tasks[i :: jobs * 4]) for i in range(jobs * 4)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for batch in pool.map(_process_many, [c for c in chunks if c]):
-            for result in batch:
-                if on_done:
-                    on_done(result)
-                yield result
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_die_with_parent
+    ) as pool:
+        try:
+            for batch in pool.map(_process_many, [c for c in chunks if c]):
+                for result in batch:
+                    if on_done:
+                        on_done(result)
+                    yield result
+        except BrokenProcessPool:
+            raise WorkerDied(
+                "a worker process was killed (out of memory?); nothing was written"
+            ) from None
+
+
+def _die_with_parent() -> None:
+    """Have Linux kill this worker when the process that started it dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: a worker may outlive a killed build
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _process_many(tasks: list[Task]) -> list[Result]:

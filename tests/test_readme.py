@@ -13,7 +13,9 @@ from referat.diagnostics import CODES
 from .conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["validate", "build", "import", "lock", "serve"]
+COMMANDS = ["validate", "build", "import", "new", "fmt", "lock", "serve", "schema"]
+#: Help blocks in the README: every command, and the sub-commands of `new`.
+HELP = [*COMMANDS, "new meeting", "new item"]
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
@@ -25,11 +27,11 @@ def test_every_code_is_documented_with_bad_and_good_examples(code: str) -> None:
     assert "**Bad" in match[2] and "**Good" in match[2], f"{code} needs a bad and a good example"
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", HELP)
 def test_help_in_readme_matches_the_command(command: str) -> None:
     match = re.search(rf"<!-- help: {command} -->\n```text\n(.*?)```", README, re.DOTALL)
     assert match, f"README.md has no help block for {command}"
-    result = CliRunner().invoke(app, [command, "--help"])
+    result = CliRunner().invoke(app, [*command.split(), "--help"])
     assert result.exit_code == 0
     assert match[1].strip() == result.output.strip()
 
