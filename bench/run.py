@@ -1,7 +1,21 @@
-"""Time referat's validate and build on generated corpora against a read-parse-render floor.
+"""Time referat's validate and build on generated repositories against a read-parse-render floor.
+
+For each --meetings N one round runs, in this order: the floor (read every file, YAML with
+CSafeLoader, mistune, one Jinja template per meeting, in one process); the same floor split
+over 2 worker processes; validate_paths with one worker per CPU and with jobs=1; build (HTML)
+into a fresh OUT, again into the same OUT with nothing changed, and again after appending a
+sentence to one item (a different meeting every time, put back afterwards); a cold
+html+md+json build; then the CLI as subprocesses: validate, build cold, build with nothing
+changed, build with one item changed. Each timed run starts after a garbage collection and
+os.sync(). Every row is the median over --repeat rounds, with its ratio to the floor of the
+same run and the targets of issue 6; CPU seconds (of the process and its workers) are shown
+beside wall seconds, as they suffer less from other load on the machine. The in-process rows
+run in a warm interpreter (imports done); the CLI rows include start-up, and give peak memory:
+the CLI process's own (VmHWM), its largest worker's, and RSS and PSS summed over its process
+tree, sampled. A summary across N follows when there are several.
 
 With --pdf, time the PDF writer instead: its stages for the seed meeting and a generated
-30-item meeting, and whole PDF builds cold and rebuilt from the PDF cache.
+30-item meeting, and whole PDF builds cold, rebuilt unchanged and rebuilt with one item changed.
 """
 
 from __future__ import annotations
@@ -9,27 +23,35 @@ from __future__ import annotations
 import _lsprof
 import argparse
 import cProfile
+import functools
+import gc
+import hashlib
+import multiprocessing
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import types
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 import mistune
 import yaml
 
 from referat.build import Built, build
-from referat.diagnostics import Severity
+from referat.diagnostics import Diagnostic, Severity
 from referat.model import Meeting
+from referat.pipeline import validate_paths
 from referat.render import pdf
 from referat.render.document import make_document
 from referat.render.templates import environment
@@ -38,10 +60,14 @@ from referat.validate import Checked, check
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import START_DATE, generate, generate_meeting
 
+T = TypeVar("T")
+
 SEED = 1
 """Corpora are always generated with this seed, so every run measures the same files."""
 STAMP = ".bench-corpus"
-"""Left at the top of a corpus written under --workdir, so a later run may replace it."""
+"""Left at the top of a corpus written by run.py: how it was generated and a digest of it."""
+GENERATOR = Path(__file__).resolve().parent / "generate.py"
+"""A corpus is generated again when this file changes."""
 SEED_MEETING = Path(__file__).resolve().parent.parent / "examples" / "direktionen" / "2021-03-01"
 """The seed meeting --pdf measures: 6 items, 15 pages in the public edition."""
 PDF_ITEMS = 30
@@ -51,6 +77,42 @@ PDF_CORPUS = 20
 FLOOR_TEMPLATE = (
     "<!doctype html>\n<title>{{ title }}</title>\n"
     "{% for part in parts %}<section>\n{{ part }}</section>\n{% endfor %}"
+)
+JOBS = os.cpu_count() or 1
+"""Worker processes for the builds and for validate (what the CLI uses by default)."""
+EDIT = "\nEn sætning tilføjet af bench/run.py for at måle en genopbygning.\n"
+"""Appended to one item for the one-item rebuilds (a new paragraph at the end of the item)."""
+PROFILE_TOP = 25
+"""Functions listed per profile table."""
+SAMPLE_INTERVAL = 0.05
+"""Seconds between two samples of the CLI's process tree in /proc."""
+MEMORY_TARGET_MB = 100.0
+"""Issue 6: peak memory at most this at 2,000 meetings."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A ratio to the floor the issue asks for (or, ``reference``, only quotes)."""
+
+    ratio: float
+    reference: bool = False
+
+    def describe(self, ratio: float) -> str:
+        if self.reference:
+            return f"ref {self.ratio:.2f}x"
+        return f"<= {self.ratio:.2f}x {'ok' if ratio <= self.ratio else 'MISSED'}"
+
+
+COLD = Target(0.55)
+NO_CHANGE = Target(0.05)
+ONE_ITEM = Target(0.10)
+VALIDATE = Target(0.15)
+FLOOR_SPLIT = Target(0.51, reference=True)
+TARGETS = (
+    "targets (issue 6), as ratios to the floor: cold build <= 0.55x (reference: the floor "
+    "split over 2 processes, 0.51x), no-change rebuild <= 0.05x, one-item rebuild <= 0.10x "
+    "(and about the same seconds at 2,000 meetings as at 500), validate <= 0.15x; "
+    f"peak memory <= {MEMORY_TARGET_MB:.0f} MB at 2,000 meetings"
 )
 
 
@@ -64,23 +126,69 @@ class Corpus:
     files: int
     size: int
     """Bytes of all files."""
+    folders: tuple[Path, ...]
+    """The meeting folders, sorted."""
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Peak memory of one CLI run, in KiB; None where it could not be measured."""
+
+    wait4: int
+    """ru_maxrss from wait4. On Linux it includes run.py's own peak: the kernel carries the
+    peak of the memory a process had before exec (here run.py's, shared by vfork) over exec."""
+    own: int | None
+    """The CLI process's own peak, reported by it at exit: VmHWM of /proc/self/status (its
+    memory since exec; RUSAGE_SELF where there is no /proc)."""
+    workers: int | None
+    """RUSAGE_CHILDREN reported by the CLI process at exit: the largest worker, not a sum."""
+    tree_rss: int | None
+    """Peak of the RSS summed over the process and its workers, sampled from /proc."""
+    tree_pss: int | None
+    """The same for PSS (shared pages divided among the processes sharing them)."""
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One timed run: wall seconds and, for a subprocess, its peak RSS in KiB."""
+    """One timed run: wall seconds, CPU seconds and, for the CLI, its memory."""
 
     seconds: float
-    max_rss_kib: int | None = None
+    cpu: float
+    """User + system seconds of this process and the worker processes it reaped meanwhile."""
+    memory: Memory | None = None
+
+
+def settle() -> None:
+    """Before a timed run: collect garbage, and write dirty pages to disk (``os.sync``), so
+    that a run does not pay for the previous run's garbage or for writing back its output."""
+    gc.collect()
+    os.sync()
+
+
+def _cpu_seconds() -> float:
+    """User + system seconds of this process and of its reaped children so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 @dataclass
 class Operation:
-    """A named thing to time; ``run`` gets a fresh path it may write to."""
+    """One row of the table: what was timed, against what target, and every sample of it."""
 
     name: str
-    run: Callable[[Path], Sample]
+    target: Target | None = None
     samples: list[Sample] = field(default_factory=list)
+
+    def time(self, action: Callable[[], T]) -> T:
+        """Run ``action`` after :func:`settle`, add its times, return its result."""
+        settle()
+        cpu = _cpu_seconds()
+        start = time.perf_counter()
+        result = action()
+        elapsed = time.perf_counter() - start
+        self.samples.append(Sample(elapsed, _cpu_seconds() - cpu))
+        return result
 
     def median(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
@@ -88,35 +196,104 @@ class Operation:
     def minimum(self) -> float:
         return min(s.seconds for s in self.samples)
 
-    def peak_rss_kib(self) -> int | None:
-        peaks = [s.max_rss_kib for s in self.samples if s.max_rss_kib is not None]
-        return max(peaks) if peaks else None
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
+
+    def peak(self, pick: Callable[[Memory], int | None]) -> int | None:
+        """The largest of ``pick`` over the samples that have it."""
+        values = [pick(s.memory) for s in self.samples if s.memory is not None]
+        present = [v for v in values if v is not None]
+        return max(present) if present else None
 
 
 # --------------------------------------------------------------------------- corpus
 
 
-def _tree_stats(root: Path) -> tuple[int, int]:
-    """Number of files and their total size in bytes."""
-    sizes = [p.stat().st_size for p in root.rglob("*") if p.is_file()]
-    return len(sizes), sum(sizes)
+def _tree_digest(root: Path) -> tuple[int, int, str]:
+    """Number of files, their total size, and a digest of their names and contents."""
+    digest = hashlib.sha256()
+    files = size = 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != STAMP):
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+        files += 1
+        size += len(data)
+    return files, size, digest.hexdigest()
+
+
+def _stamp(meetings: int) -> str:
+    generator = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:16]
+    return f"meetings={meetings} seed={SEED} generator={generator}"
 
 
 def make_corpus(parent: Path, meetings: int) -> Corpus:
-    """Generate ``meetings`` meetings into ``parent/corpus-<meetings>``, replacing an older one."""
+    """``parent/corpus-<meetings>``: reused if run.py wrote it and it is unchanged, else made."""
     root = parent / f"corpus-{meetings}"
+    stamp = root / STAMP
+    wanted = _stamp(meetings)
     if root.exists():
-        if not (root / STAMP).is_file():
+        if not stamp.is_file():
             raise SystemExit(f"run.py: {root} exists and was not written by run.py; remove it")
+        lines = stamp.read_text(encoding="utf-8").splitlines()
+        if len(lines) == 2 and lines[0] == wanted:
+            files, size, digest = _tree_digest(root)
+            if lines[1] == f"digest={digest}":
+                print(f"reusing {root} (digest checked)", file=sys.stderr, flush=True)
+                return _corpus(root, files, size)
         shutil.rmtree(root)
+    print(f"generating {meetings} meetings into {root} ...", file=sys.stderr, flush=True)
     root.mkdir(parents=True)
-    written, items = generate(root, meetings, SEED)
-    (root / STAMP).write_text(f"meetings={meetings} seed={SEED}\n", encoding="utf-8")
-    files, size = _tree_stats(root)
-    return Corpus(root, written, items, files, size)
+    generate(root, meetings, SEED)
+    files, size, digest = _tree_digest(root)
+    stamp.write_text(f"{wanted}\ndigest={digest}\n", encoding="utf-8")
+    return _corpus(root, files, size)
 
 
-# --------------------------------------------------------------------------- operations
+def _corpus(root: Path, files: int, size: int) -> Corpus:
+    folders = tuple(sorted(p.parent for p in root.rglob("meeting.yaml")))
+    items = sum(1 for folder in folders for _ in folder.glob("*.md"))
+    return Corpus(root, len(folders), items, files, size, folders)
+
+
+class Editor:
+    """Appends a sentence to one open item of a different meeting each time, then puts it back."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self._folders = folders
+        self._count = 0
+
+    @contextmanager
+    def one_item(self) -> Iterator[Path]:
+        # 7919 is prime: successive edits visit the meetings in a scattered order.
+        folder = self._folders[(self._count * 7919) % len(self._folders)]
+        self._count += 1
+        item = _open_item(folder)
+        original = item.read_bytes()
+        info = item.stat()
+        try:
+            item.write_bytes(original + EDIT.encode("utf-8"))
+            yield item
+        finally:
+            item.write_bytes(original)
+            os.utime(item, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def _open_item(folder: Path) -> Path:
+    """The middle one of the meeting's items that are not closed (a closed one shows no text)."""
+    items = sorted(folder.glob("*.md"))
+    if not items:
+        raise SystemExit(f"run.py: {folder} has no item to edit")
+    shown = [
+        p
+        for p in items
+        if "closed: true" not in _front_matter(p.read_text(encoding="utf-8"))[0].splitlines()
+    ]
+    chosen = shown or items
+    return chosen[len(chosen) // 2]
+
+
+# --------------------------------------------------------------------------- floor
 
 
 def _front_matter(text: str) -> tuple[str, str]:
@@ -129,12 +306,15 @@ def _front_matter(text: str) -> tuple[str, str]:
     return text[4 : end + 1], text[end + 5 :]
 
 
-def floor(root: Path) -> int:
-    """Read, parse and render every source the cheapest sensible way; return characters made."""
+def floor(root: Path, share: int = 0, shares: int = 1) -> int:
+    """Read, parse and render every source the cheapest sensible way; return characters made.
+
+    With ``shares`` > 1, only every ``shares``-th meeting from the ``share``-th: one worker's.
+    """
     markdown = mistune.create_markdown(escape=True, plugins=["table", "strikethrough", "url"])
     template = jinja2.Environment(autoescape=False).from_string(FLOOR_TEMPLATE)
     produced = 0
-    for meeting_file in sorted(root.rglob("meeting.yaml")):
+    for meeting_file in sorted(root.rglob("meeting.yaml"))[share::shares]:
         folder = meeting_file.parent
         meta = yaml.load(meeting_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         parts: list[str] = []
@@ -149,82 +329,297 @@ def floor(root: Path) -> int:
     return produced
 
 
-def checked_without_errors(root: Path) -> Checked:
-    """``check`` the corpus, failing loudly if it reports any error."""
-    checked = check([root])
-    errors = [d for d in checked.diagnostics if d.severity is Severity.ERROR]
+def floor_split(root: Path, workers: int = 2) -> int:
+    """The floor with the meetings dealt out to ``workers`` forked processes (start-up included)."""
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        produced = pool.starmap(floor, [(root, share, workers) for share in range(workers)])
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+    return sum(produced)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _no_errors(diagnostics: Sequence[Diagnostic], what: str) -> None:
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors:
         first = errors[0]
         raise SystemExit(
-            f"run.py: the corpus has {len(errors)} errors, first {first.path}:{first.line}: "
+            f"run.py: {what}: {len(errors)} errors, first {first.path}:{first.line}: "
             f"{first.code} {first.message}"
         )
+
+
+def checked_without_errors(root: Path) -> Checked:
+    """``check`` the sources (one process, models kept), failing loudly on any error."""
+    checked = check([root])
+    _no_errors(checked.diagnostics, f"check {root}")
     return checked
 
 
-def _timed(action: Callable[[], object]) -> Sample:
-    start = time.perf_counter()
-    action()
-    return Sample(time.perf_counter() - start)
+def _expect(built: Built, what: str, *, rendered: int, written: bool) -> Built:
+    """Fail loudly unless ``built`` has no errors and rendered and wrote what was expected."""
+    _no_errors(built.diagnostics, what)
+    if built.rendered != rendered or built.written != written:
+        raise SystemExit(
+            f"run.py: {what}: rendered {built.rendered}, written {built.written}; "
+            f"expected rendered {rendered}, written {written} (an edit to templates/ or to "
+            "referat during the run changes the build key and re-renders everything)"
+        )
+    return built
 
 
-def run_child(command: Sequence[str], cwd: Path) -> Sample:
-    """Run ``command`` to completion; its wall time and its own peak RSS (via wait4)."""
+# --------------------------------------------------------------------------- subprocesses
+
+
+PEAKS = """\
+def _peaks():
+    import resource, sys
+    scale = 1024 if sys.platform == "darwin" else 1
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // scale
+    try:
+        with open("/proc/self/status") as status:
+            own = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        pass
+    return own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // scale
+"""
+"""Python source of ``_peaks()``: this process's own peak RSS since exec and its largest reaped
+child's, in KiB. Not ru_maxrss of RUSAGE_SELF on Linux: that keeps the peak of the process
+that started it (see :attr:`Memory.wait4`)."""
+
+CLI_WRAPPER = (
+    PEAKS
+    + """\
+import sys
+report = sys.argv.pop(1)
+sys.argv[0] = "referat"
+try:
+    from referat.cli import main
+    main()
+finally:
+    with open(report, "w") as f:
+        f.write("%d %d\\n" % _peaks())
+"""
+)
+"""``referat ARGS`` run by ``python -c`` that also writes its own peak RSS and its largest
+reaped child's (the build's and validate's worker processes are reaped before it exits)."""
+
+
+def _own_peak() -> int | None:
+    """run.py's own peak RSS in KiB (VmHWM), or None without /proc."""
+    try:
+        with open("/proc/self/status", encoding="utf-8") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+
+
+def _kib(maxrss: int) -> int:
+    """ru_maxrss in KiB: it is KiB on Linux, bytes on macOS."""
+    return maxrss // 1024 if sys.platform == "darwin" else maxrss
+
+
+class TreeSampler:
+    """Peak RSS and PSS summed over a process and its descendants, sampled from /proc (Linux).
+
+    Sampling every SAMPLE_INTERVAL seconds can miss a short peak: a lower bound.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.rss: int | None = None
+        self.pss: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._enabled = Path("/proc/self/smaps_rollup").is_file()
+
+    def __enter__(self) -> TreeSampler:
+        if self._enabled:
+            self.rss = self.pss = 0
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._enabled:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(SAMPLE_INTERVAL)
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text(encoding="utf-8", errors="replace")
+                ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+        tree = [self.pid]
+        for pid in tree:  # grows while it is walked: breadth first
+            tree.extend(children.get(pid, []))
+        return tree
+
+    def _sample(self) -> None:
+        rss = pss = 0
+        for pid in self._tree():
+            try:
+                text = Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="utf-8")
+            except OSError:
+                continue
+            for line in text.splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        self.rss = max(self.rss or 0, rss)
+        self.pss = max(self.pss or 0, pss)
+
+
+@dataclass(frozen=True)
+class Child:
+    """A finished subprocess."""
+
+    seconds: float
+    """Wall time."""
+    cpu: float
+    """User + system seconds of it and its reaped children (from wait4)."""
+    maxrss: int
+    """ru_maxrss from wait4 in KiB: the largest of it and its reaped children."""
+    tree_rss: int | None
+    """Sampled peak RSS summed over its process tree in KiB (None unless sampled)."""
+    tree_pss: int | None
+    """The same for PSS."""
+    output: str
+    """Its stdout and stderr."""
+
+
+def run_child(command: Sequence[str], cwd: Path, *, sample: bool = False) -> Child:
+    """Run ``command`` to completion; fail loudly unless it exits with 0."""
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
         with subprocess.Popen(
             list(command), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         ) as process:
-            _, status, usage = os.wait4(process.pid, 0)
-            elapsed = time.perf_counter() - start
+            sampler = TreeSampler(process.pid)
+            with sampler if sample else nullcontext(sampler):
+                _, status, usage = os.wait4(process.pid, 0)
+                elapsed = time.perf_counter() - start
             process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            log.seek(0)
-            output = log.read().decode("utf-8", "replace")
-            raise SystemExit(
-                f"run.py: {' '.join(command)} exited with {process.returncode}:\n{output}"
-            )
-    # ru_maxrss is in KiB on Linux (bytes on macOS).
-    rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return Sample(elapsed, rss)
+        log.seek(0)
+        output = log.read().decode("utf-8", "replace")
+    if process.returncode != 0:
+        raise SystemExit(f"run.py: {' '.join(command)} exited with {process.returncode}:\n{output}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(elapsed, cpu, _kib(usage.ru_maxrss), sampler.rss, sampler.pss, output)
 
 
-def operations(corpus: Corpus, scratch: Path) -> list[Operation]:
-    """What to time for one corpus, in the order one round runs them."""
+def run_cli(args: Sequence[str], cwd: Path) -> tuple[Sample, str]:
+    """``referat ARGS`` in a subprocess: its times, its memory and its output."""
+    report = cwd / ".bench-rusage"
+    report.unlink(missing_ok=True)
+    settle()
+    child = run_child([sys.executable, "-c", CLI_WRAPPER, str(report), *args], cwd, sample=True)
+    own = workers = None
+    if report.is_file():
+        own_text, workers_text = report.read_text(encoding="utf-8").split()
+        own, workers = int(own_text), int(workers_text)
+        report.unlink()
+    memory = Memory(child.maxrss, own, workers or None, child.tree_rss, child.tree_pss)
+    return Sample(child.seconds, child.cpu, memory), child.output
+
+
+def _expect_output(output: str, wanted: str, what: str) -> None:
+    if wanted not in output:
+        raise SystemExit(f"run.py: {what}: expected {wanted!r} in its output:\n{output}")
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def operations() -> dict[str, Operation]:
+    """The rows of a corpus's table, in the order one round runs them."""
+    return {
+        "floor": Operation("floor: read+yaml+mistune+jinja, 1 process"),
+        "floor2": Operation("floor split over 2 processes (Pool)", FLOOR_SPLIT),
+        "validate": Operation(f"validate_paths, jobs={JOBS}", VALIDATE),
+        "validate1": Operation("validate_paths, jobs=1"),
+        "cold": Operation(f"build html cold, jobs={JOBS}", COLD),
+        "no-change": Operation("build html, nothing changed", NO_CHANGE),
+        "one-item": Operation("build html, one item changed", ONE_ITEM),
+        "cold3": Operation(f"build html+md+json cold, jobs={JOBS}"),
+        "cli-validate": Operation("CLI validate ROOT", VALIDATE),
+        "cli-cold": Operation("CLI build ROOT -o OUT, cold", COLD),
+        "cli-no-change": Operation("CLI build, nothing changed", NO_CHANGE),
+        "cli-one-item": Operation("CLI build, one item changed", ONE_ITEM),
+    }
+
+
+def one_round(corpus: Corpus, ops: dict[str, Operation], editor: Editor, scratch: Path) -> None:
+    """Every operation once; the outputs are made in ``scratch`` and removed afterwards."""
     root = corpus.root
-    referat = [sys.executable, "-m", "referat"]
+    n = corpus.meetings
+    scratch.mkdir(parents=True)
+    try:
+        produced = ops["floor"].time(lambda: floor(root))
+        split = ops["floor2"].time(lambda: floor_split(root))
+        if split != produced:
+            raise SystemExit(f"run.py: the split floor made {split} characters, not {produced}")
 
-    def build_op(formats: list[str]) -> Callable[[Path], Sample]:
-        def run(out: Path) -> Sample:
-            return _timed(
-                lambda: build(checked_without_errors(root).meetings, out, formats, "public")
-            )
+        for key, jobs in (("validate", JOBS), ("validate1", 1)):
+            validated = ops[key].time(functools.partial(validate_paths, [root], None, jobs))
+            _no_errors(validated.diagnostics, f"validate_paths jobs={jobs}")
+            if validated.meetings != n:
+                raise SystemExit(f"run.py: validate_paths found {validated.meetings} meetings")
 
-        return run
+        out = scratch / "out"
+        built = ops["cold"].time(lambda: build(root, out, ["html"], "public", jobs=JOBS))
+        _expect(built, "cold build", rendered=n, written=True)
+        built = ops["no-change"].time(lambda: build(root, out, ["html"], "public", jobs=JOBS))
+        _expect(built, "no-change rebuild", rendered=0, written=False)
+        with editor.one_item() as item:
+            built = ops["one-item"].time(lambda: build(root, out, ["html"], "public", jobs=JOBS))
+        _expect(built, f"one-item rebuild ({item})", rendered=1, written=True)
 
-    return [
-        Operation("floor (read+yaml+mistune+jinja)", lambda _: _timed(lambda: floor(root))),
-        Operation("validate (check)", lambda _: _timed(lambda: checked_without_errors(root))),
-        Operation("build html (check+build)", build_op(["html"])),
-        Operation("build html+md+json", build_op(["html", "md", "json"])),
-        Operation("CLI validate", lambda _: run_child([*referat, "validate", str(root)], scratch)),
-        Operation(
-            "CLI build html",
-            lambda out: run_child([*referat, "build", str(root), "-o", str(out)], scratch),
-        ),
-    ]
+        out3 = scratch / "out3"
+        formats = ["html", "md", "json"]
+        built = ops["cold3"].time(lambda: build(root, out3, formats, "public", jobs=JOBS))
+        _expect(built, "cold html+md+json build", rendered=n, written=True)
+
+        sample, _ = run_cli(["validate", str(root)], scratch)
+        ops["cli-validate"].samples.append(sample)
+        command = ["build", str(root), "-o", str(scratch / "out-cli")]
+        sample, output = run_cli(command, scratch)
+        _expect_output(output, f", {n:,} re-rendered, ", "CLI cold build")
+        ops["cli-cold"].samples.append(sample)
+        sample, output = run_cli(command, scratch)
+        _expect_output(output, "nothing changed", "CLI no-change rebuild")
+        ops["cli-no-change"].samples.append(sample)
+        with editor.one_item() as item:
+            sample, output = run_cli(command, scratch)
+        _expect_output(output, ", 1 re-rendered, ", f"CLI one-item rebuild ({item})")
+        ops["cli-one-item"].samples.append(sample)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-def measure(ops: Sequence[Operation], repeat: int, scratch: Path) -> None:
-    """Run every operation once per round, ``repeat`` rounds, each with a new output path."""
+def measure(corpus: Corpus, repeat: int, scratch: Path) -> dict[str, Operation]:
+    ops = operations()
+    editor = Editor(corpus.folders)
     for round_no in range(repeat):
-        for index, op in enumerate(ops):
-            out = scratch / f"out-{round_no}-{index}"
-            try:
-                op.samples.append(op.run(out))
-            finally:
-                shutil.rmtree(out, ignore_errors=True)
-        print(f"  round {round_no + 1}/{repeat} done", file=sys.stderr, flush=True)
+        one_round(corpus, ops, editor, scratch / f"round-{corpus.meetings}-{round_no}")
+        print(f"  N={corpus.meetings}: round {round_no + 1}/{repeat} done", file=sys.stderr)
+    return ops
 
 
 # --------------------------------------------------------------------------- printing
@@ -245,26 +640,137 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(headers), rule, *(line(row) for row in rows)])
 
 
-def report(corpus: Corpus, ops: Sequence[Operation], repeat: int) -> str:
-    base = ops[0].median()
+def _mb(kib: int | None) -> str:
+    """KiB as MB (10^6 bytes), or empty."""
+    return "" if kib is None else f"{kib * 1024 / 1e6:.0f}"
+
+
+def report(
+    corpus: Corpus, ops: dict[str, Operation], repeat: int, load: tuple[float, float]
+) -> str:
+    base = ops["floor"].median()
+    base_cpu = ops["floor"].cpu()
     rows: list[list[str]] = []
-    for op in ops:
-        rss = op.peak_rss_kib()
+    for op in ops.values():
+        ratio = op.median() / base
         rows.append(
             [
                 op.name,
                 f"{op.median():.3f}",
                 f"{op.minimum():.3f}",
-                f"{op.median() / base:.2f}x",
-                f"{op.median() / corpus.items * 1000:.2f}",
-                "" if rss is None else f"{rss / 1024:.0f}",
+                f"{ratio:.3f}x",
+                "" if op.target is None else op.target.describe(ratio),
+                f"{op.cpu():.3f}",
+                f"{op.cpu() / base_cpu:.3f}x",
+                f"{op.median() / corpus.items * 1000:.3f}",
             ]
         )
     title = (
         f"N = {corpus.meetings} meetings: {corpus.items} items, {corpus.files} files, "
-        f"{corpus.size / 1_000_000:.1f} MB (median of {repeat})"
+        f"{corpus.size / 1_000_000:.1f} MB (median of {repeat}; x floor = median / floor median; "
+        "CPU s = user+system of the process and its workers, a steadier figure on a busy "
+        "machine than wall time; load average "
+        f"{load[0]:.1f} before, {load[1]:.1f} after)"
     )
-    headers = ["operation", "median s", "min s", "x floor", "ms/item", "peak RSS MB"]
+    headers = [
+        "operation",
+        "median s",
+        "min s",
+        "x floor",
+        "target",
+        "CPU s",
+        "CPU x floor CPU",
+        "ms/item",
+    ]
+    return title + "\n" + table(headers, rows) + "\n\n" + memory_report(corpus, ops, repeat)
+
+
+def memory_report(corpus: Corpus, ops: dict[str, Operation], repeat: int) -> str:
+    rows: list[list[str]] = []
+    for key in ("cli-validate", "cli-cold", "cli-no-change", "cli-one-item"):
+        op = ops[key]
+        own = op.peak(lambda m: m.own)
+        verdict = ""
+        if own is not None:
+            ok = own * 1024 / 1e6 <= MEMORY_TARGET_MB
+            verdict = f"<= {MEMORY_TARGET_MB:.0f} {'ok' if ok else 'MISSED'}"
+        rows.append(
+            [
+                op.name,
+                _mb(own),
+                verdict,
+                _mb(op.peak(lambda m: m.workers)),
+                _mb(op.peak(lambda m: m.tree_rss)),
+                _mb(op.peak(lambda m: m.tree_pss)),
+                _mb(op.peak(lambda m: m.wait4)),
+            ]
+        )
+    title = (
+        f"Peak memory of the CLI, N = {corpus.meetings}, MB = 10^6 bytes (largest of {repeat}). "
+        "parent = the referat process's own peak RSS (VmHWM at exit; the issue's target "
+        "applies at 2,000 meetings); largest worker = its RUSAGE_CHILDREN ru_maxrss, the max "
+        "over the reaped workers, not a sum; tree = RSS and PSS summed over the process and its "
+        f"workers, sampled from /proc every {SAMPLE_INTERVAL * 1000:.0f} ms (a lower bound; RSS "
+        "counts pages a forked worker shares with the parent in both, PSS divides them); "
+        "wait4 = ru_maxrss from wait4, which on Linux is at least run.py's own peak "
+        f"({_mb(_own_peak())} MB now), carried over exec: not the CLI's memory"
+    )
+    headers = [
+        "CLI run",
+        "parent",
+        "target",
+        "largest worker",
+        "tree sum RSS",
+        "tree sum PSS",
+        "wait4 (not the CLI's)",
+    ]
+    return title + "\n" + table(headers, rows)
+
+
+def summary(results: Sequence[tuple[Corpus, dict[str, Operation]]]) -> str:
+    """One line per N: the figures the issue's targets are about."""
+    rows: list[list[str]] = []
+    for corpus, ops in results:
+        base = ops["floor"].median()
+
+        def ratio(key: str, ops: dict[str, Operation] = ops, base: float = base) -> str:
+            return f"{ops[key].median() / base:.3f}x"
+
+        rows.append(
+            [
+                str(corpus.meetings),
+                str(corpus.items),
+                f"{base:.2f}",
+                ratio("floor2"),
+                ratio("cold"),
+                ratio("cli-cold"),
+                ratio("no-change"),
+                f"{ops['one-item'].median():.3f}",
+                ratio("one-item"),
+                f"{ops['cli-one-item'].median():.3f}",
+                ratio("validate"),
+                ratio("cli-validate"),
+                _mb(ops["cli-cold"].peak(lambda m: m.own)),
+                _mb(ops["cli-cold"].peak(lambda m: m.tree_pss)),
+            ]
+        )
+    headers = [
+        "N",
+        "items",
+        "floor s",
+        "floor/2",
+        "cold",
+        "CLI cold",
+        "no-change",
+        "one-item s",
+        "one-item",
+        "CLI one-item s",
+        "validate",
+        "CLI validate",
+        "CLI cold parent MB",
+        "tree PSS MB",
+    ]
+    title = f"Summary (ratios to each N's floor; jobs={JOBS}). " + TARGETS
     return title + "\n" + table(headers, rows)
 
 
@@ -304,6 +810,19 @@ def make_pdf_meeting(parent: Path, items: int) -> Path:
     folder = root / "direktionen" / START_DATE.isoformat()
     generate_meeting(folder, items, SEED)
     (root / STAMP).write_text(f"items={items} seed={SEED}\n", encoding="utf-8")
+    return folder
+
+
+def copy_seed_meeting(parent: Path) -> Path:
+    """A copy of the seed meeting under ``parent``, so that the one-item rebuild may edit it."""
+    root = parent / "seed-meeting"
+    if root.exists():
+        if not (root / STAMP).is_file():
+            raise SystemExit(f"run.py: {root} exists and was not written by run.py; remove it")
+        shutil.rmtree(root)
+    folder = root / SEED_MEETING.parent.name / SEED_MEETING.name
+    shutil.copytree(SEED_MEETING, folder)
+    (root / STAMP).write_text(f"copy of {SEED_MEETING}\n", encoding="utf-8")
     return folder
 
 
@@ -394,46 +913,60 @@ def pdf_stage_report(results: Sequence[PdfStages], repeat: int) -> str:
 
 @dataclass
 class PdfBuilds:
-    """Cold builds and rebuilds of one set of meetings as PDF."""
+    """Cold builds and rebuilds of one source tree as PDF."""
 
     label: str
-    meetings: int
-    items: int
+    meetings: int = 0
+    items: int = 0
     cold: list[float] = field(default_factory=list)
-    rebuild: list[float] = field(default_factory=list)
-    cold_laid_out: int = 0
-    rebuild_laid_out: int = 0
+    no_change: list[float] = field(default_factory=list)
+    one_item: list[float] = field(default_factory=list)
+    laid_out: tuple[int, int, int] = (0, 0, 0)
+    """PDFs laid out by the cold build, the no-change rebuild and the one-item rebuild."""
 
 
-def measure_pdf_builds(
-    label: str, meetings: Sequence[Meeting], repeat: int, scratch: Path
-) -> PdfBuilds:
-    """``build`` into a fresh OUT, then again into the same OUT; only build() is timed."""
-    result = PdfBuilds(label, len(meetings), sum(len(m.items) for m in meetings))
+def measure_pdf_builds(label: str, path: Path, repeat: int, scratch: Path) -> PdfBuilds:
+    """``build`` into a fresh OUT, again into it unchanged, again with one item changed."""
+    result = PdfBuilds(label)
+    editor = Editor(sorted(p.parent for p in path.rglob("meeting.yaml")))
+
+    def run(out: Path) -> Built:
+        return build(path, out, ["pdf"], "public", jobs=JOBS)
+
     for round_no in range(repeat):
         out = scratch / f"out-pdf-{label}-{round_no}"
         shutil.rmtree(out, ignore_errors=True)
         try:
+            settle()
             start = time.perf_counter()
-            cold: Built = build(meetings, out, ["pdf"], "public")
+            cold = run(out)
             result.cold.append(time.perf_counter() - start)
+            settle()
             start = time.perf_counter()
-            again: Built = build(meetings, out, ["pdf"], "public")
-            result.rebuild.append(time.perf_counter() - start)
+            again = run(out)
+            result.no_change.append(time.perf_counter() - start)
+            with editor.one_item() as item:
+                settle()
+                start = time.perf_counter()
+                changed = run(out)
+                result.one_item.append(time.perf_counter() - start)
         finally:
             shutil.rmtree(out, ignore_errors=True)
-        if cold.pdfs_laid_out != len(meetings):
+        _expect(cold, f"cold PDF build of {label}", rendered=cold.meetings, written=True)
+        _expect(again, f"no-change PDF rebuild of {label}", rendered=0, written=False)
+        _expect(changed, f"PDF rebuild of {label} after editing {item}", rendered=1, written=True)
+        if (cold.pdfs_laid_out, again.pdfs_laid_out, changed.pdfs_laid_out) != (
+            cold.meetings,
+            0,
+            1,
+        ):
             raise SystemExit(
-                f"run.py: a cold build of {label} laid out {cold.pdfs_laid_out} PDFs, "
-                f"expected {len(meetings)}"
+                f"run.py: PDF builds of {label} laid out {cold.pdfs_laid_out}, "
+                f"{again.pdfs_laid_out}, {changed.pdfs_laid_out} PDFs; "
+                f"expected {cold.meetings}, 0, 1"
             )
-        if again.pdfs_laid_out != 0:
-            raise SystemExit(
-                f"run.py: rebuilding {label} unchanged laid out {again.pdfs_laid_out} PDFs, "
-                "expected 0"
-            )
-        result.cold_laid_out = cold.pdfs_laid_out
-        result.rebuild_laid_out = again.pdfs_laid_out
+        result.meetings, result.items = cold.meetings, cold.items
+        result.laid_out = (cold.pdfs_laid_out, again.pdfs_laid_out, changed.pdfs_laid_out)
         print(f"  build {label}: round {round_no + 1}/{repeat} done", file=sys.stderr, flush=True)
     return result
 
@@ -442,18 +975,20 @@ def pdf_build_report(results: Sequence[PdfBuilds], repeat: int) -> str:
     rows: list[list[str]] = []
     for r in results:
         cold = statistics.median(r.cold)
-        rebuild = statistics.median(r.rebuild)
+        no_change = statistics.median(r.no_change)
+        one_item = statistics.median(r.one_item)
         rows.append(
             [
                 r.label,
                 str(r.meetings),
                 str(r.items),
                 f"{cold:.3f}",
-                f"{rebuild:.3f}",
-                f"{rebuild / cold:.4f}",
+                f"{no_change:.3f}",
+                f"{one_item:.3f}",
+                f"{no_change / cold:.4f}",
+                f"{one_item / cold:.4f}",
                 f"{cold / r.meetings:.2f}",
-                str(r.cold_laid_out),
-                str(r.rebuild_laid_out),
+                " / ".join(str(n) for n in r.laid_out),
             ]
         )
     headers = [
@@ -461,15 +996,17 @@ def pdf_build_report(results: Sequence[PdfBuilds], repeat: int) -> str:
         "meetings",
         "items",
         "cold s",
-        "rebuild s",
-        "rebuild/cold",
+        "no-change s",
+        "one-item s",
+        "no-change/cold",
+        "one-item/cold",
         "cold s/meeting",
-        "pdfs_laid_out cold",
-        "pdfs_laid_out rebuild",
+        "laid out cold/no-change/one-item",
     ]
     title = (
-        f"Whole PDF builds, public edition (median of {repeat}): build() into a fresh OUT, "
-        "then again into the same OUT with nothing changed (meetings checked once, untimed)"
+        f"Whole PDF builds, public edition, jobs={JOBS} (median of {repeat}): build() into a "
+        "fresh OUT, again into the same OUT with nothing changed, and again after appending a "
+        "sentence to one item"
     )
     return title + "\n" + table(headers, rows)
 
@@ -483,6 +1020,7 @@ def run_pdf(scratch: Path, repeat: int) -> None:
     print(f"WeasyPrint {weasyprint.__version__}", flush=True)
     print("generating the PDF inputs ...", file=sys.stderr, flush=True)
     generated = make_pdf_meeting(scratch, PDF_ITEMS)
+    seed = copy_seed_meeting(scratch)
     corpus = make_corpus(scratch, PDF_CORPUS)
 
     stages = [
@@ -493,10 +1031,8 @@ def run_pdf(scratch: Path, repeat: int) -> None:
     print(pdf_stage_report(stages, repeat), flush=True)
 
     builds = [
-        measure_pdf_builds("seed", checked_without_errors(SEED_MEETING).meetings, repeat, scratch),
-        measure_pdf_builds(
-            f"corpus-{PDF_CORPUS}", checked_without_errors(corpus.root).meetings, repeat, scratch
-        ),
+        measure_pdf_builds("seed", seed, repeat, scratch),
+        measure_pdf_builds(f"corpus-{PDF_CORPUS}", corpus.root, repeat, scratch),
     ]
     print()
     print(pdf_build_report(builds, repeat), flush=True)
@@ -513,22 +1049,27 @@ def _where(code: object) -> str:
     return f"{path.parent.name}/{path.name}:{code.co_firstlineno}({code.co_name})"
 
 
-def profile_build(corpus: Corpus, scratch: Path, top: int = 25) -> None:
-    """cProfile one in-process check+build (html) and print the top functions."""
-    out = scratch / "out-profile"
+def profiled(action: Callable[[], T]) -> tuple[T, list[_lsprof.profiler_entry]]:
+    """Run ``action`` under cProfile (this thread only): its result and the profile."""
     profiler = cProfile.Profile()
+    settle()
+    profiler.enable()
     try:
-        profiler.enable()
-        build(checked_without_errors(corpus.root).meetings, out, ["html"], "public")
-        profiler.disable()
+        result = action()
     finally:
-        shutil.rmtree(out, ignore_errors=True)
-    entries = profiler.getstats()
+        profiler.disable()
+    return result, profiler.getstats()
+
+
+def print_profile(
+    title: str, entries: Sequence[_lsprof.profiler_entry], orders: Sequence[str] = ("cum", "own")
+) -> None:
+    """The top PROFILE_TOP functions by cumulative and/or by own time."""
     total = sum(e.inlinetime for e in entries)
     headers = ["function", "calls", "own s", "cum s", "cum %"]
 
     def rows(key: Callable[[_lsprof.profiler_entry], float]) -> list[list[str]]:
-        chosen = sorted(entries, key=key, reverse=True)[:top]
+        chosen = sorted(entries, key=key, reverse=True)[:PROFILE_TOP]
         return [
             [
                 _where(e.code),
@@ -540,13 +1081,67 @@ def profile_build(corpus: Corpus, scratch: Path, top: int = 25) -> None:
             for e in chosen
         ]
 
-    print(
-        f"\nProfile of one check+build html, N = {corpus.meetings} "
-        f"({total:.2f} s under cProfile): top {top} by cumulative time"
+    print(f"\n{title} ({total:.2f} s under cProfile)")
+    for order in orders:
+        if order == "cum":
+            print(f"top {PROFILE_TOP} by cumulative time")
+            print(table(headers, rows(lambda e: e.totaltime)))
+        else:
+            print(f"top {PROFILE_TOP} by own (internal) time")
+            print(table(headers, rows(lambda e: e.inlinetime)))
+
+
+def profile_build(corpus: Corpus, scratch: Path) -> None:
+    """cProfile builds of ``corpus``: cold with jobs=1 (all the work in this process), cold with
+    jobs=JOBS (this process's side only), then nothing changed and one item changed."""
+    root = corpus.root
+    n = corpus.meetings
+    out = scratch / "out-profile"
+    out_parallel = scratch / "out-profile-parallel"
+    editor = Editor(corpus.folders)
+    try:
+        built, entries = profiled(lambda: build(root, out, ["html"], "public", jobs=1))
+        _expect(built, "profiled cold build", rendered=n, written=True)
+        print_profile(f"Profile of a cold build html, jobs=1, N = {n}", entries)
+
+        built, entries = profiled(lambda: build(root, out_parallel, ["html"], "public", jobs=JOBS))
+        _expect(built, "profiled parallel cold build", rendered=n, written=True)
+        print_profile(
+            f"Profile of a cold build html, jobs={JOBS}, N = {n}: the parent process only "
+            "(waiting for the workers shows as lock acquire)",
+            entries,
+            ("own",),
+        )
+
+        built, entries = profiled(lambda: build(root, out, ["html"], "public", jobs=JOBS))
+        _expect(built, "profiled no-change rebuild", rendered=0, written=False)
+        print_profile(f"Profile of a no-change rebuild html, N = {n}", entries)
+
+        with editor.one_item():
+            built, entries = profiled(lambda: build(root, out, ["html"], "public", jobs=JOBS))
+        _expect(built, "profiled one-item rebuild", rendered=1, written=True)
+        print_profile(
+            f"Profile of a one-item rebuild html, N = {n} (one worker-less task)", entries
+        )
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out_parallel, ignore_errors=True)
+
+
+def profile_validate(corpus: Corpus) -> None:
+    """cProfile validate_paths with jobs=1 (all the work in this process), then this process's
+    side of validate_paths with jobs=JOBS."""
+    validated, entries = profiled(lambda: validate_paths([corpus.root], None, 1))
+    _no_errors(validated.diagnostics, "profiled validate_paths")
+    print_profile(f"Profile of validate_paths, jobs=1, N = {corpus.meetings}", entries)
+    validated, entries = profiled(lambda: validate_paths([corpus.root], None, JOBS))
+    _no_errors(validated.diagnostics, "profiled parallel validate_paths")
+    print_profile(
+        f"Profile of validate_paths, jobs={JOBS}, N = {corpus.meetings}: the parent process only "
+        "(waiting for the workers shows as lock acquire)",
+        entries,
+        ("own",),
     )
-    print(table(headers, rows(lambda e: e.totaltime)))
-    print(f"\nTop {top} by own (internal) time")
-    print(table(headers, rows(lambda e: e.inlinetime)))
 
 
 # --------------------------------------------------------------------------- main
@@ -565,10 +1160,12 @@ def workspace(workdir: Path | None) -> Iterator[Path]:
 
 def startup(scratch: Path) -> str:
     bare = run_child([sys.executable, "-c", "pass"], scratch)
-    imported = run_child([sys.executable, "-c", "import referat.cli"], scratch)
+    code = "import referat.cli\n" + PEAKS + "print(*_peaks())"
+    imported = run_child([sys.executable, "-c", code], scratch)
+    peak = int(imported.output.split()[0])
     return (
-        f"start-up: python -c 'import referat.cli' {imported.seconds:.3f} s, "
-        f"{(imported.max_rss_kib or 0) / 1024:.0f} MB peak RSS "
+        f"start-up: python -c 'import referat.cli' {imported.seconds:.3f} s "
+        f"({imported.cpu:.3f} s CPU), {_mb(peak)} MB peak RSS "
         f"(bare interpreter {bare.seconds:.3f} s)"
     )
 
@@ -580,14 +1177,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         nargs="+",
         metavar="N",
-        help="corpus sizes to measure (default: 50 500; not with --pdf)",
+        help="corpus sizes to measure, e.g. 50 500 2000 (default: 50 500; not with --pdf)",
     )
     parser.add_argument("--repeat", type=int, default=5, help="rounds per size (default 5)")
     parser.add_argument(
-        "--workdir", type=Path, help="write corpora and outputs here instead of a temp folder"
+        "--workdir",
+        type=Path,
+        help="keep corpora (reused by later runs while unchanged) and outputs here "
+        "instead of in a temporary folder",
     )
     parser.add_argument(
-        "--profile", action="store_true", help="also cProfile one build of the largest corpus"
+        "--profile",
+        action="store_true",
+        help="also cProfile builds of the largest corpus: cold (jobs=1, and this process's "
+        f"side of jobs={JOBS}), nothing changed, one item changed",
+    )
+    parser.add_argument(
+        "--profile-validate",
+        action="store_true",
+        help="also cProfile validate_paths on the largest corpus: jobs=1, and this "
+        f"process's side of jobs={JOBS}",
     )
     parser.add_argument(
         "--pdf",
@@ -595,14 +1204,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=(
             "measure the PDF writer instead of validate and the other builds: the stages "
             f"of one PDF for {SEED_MEETING.parent.name}/{SEED_MEETING.name} and a generated "
-            f"{PDF_ITEMS}-item meeting, and whole PDF builds, cold and rebuilt unchanged, of "
-            f"that seed meeting and a {PDF_CORPUS}-meeting corpus (fixed sizes: no --meetings, "
-            "no --profile; the start-up line is skipped)"
+            f"{PDF_ITEMS}-item meeting, and whole PDF builds, cold, rebuilt unchanged and "
+            f"rebuilt with one item changed, of a copy of that seed meeting and a "
+            f"{PDF_CORPUS}-meeting corpus (fixed sizes: no --meetings, no --profile; the "
+            "start-up line is skipped)"
         ),
     )
     args = parser.parse_args(argv)
-    if args.pdf and (args.meetings is not None or args.profile):
-        parser.error("--pdf measures fixed inputs: leave out --meetings and --profile")
+    if args.pdf and (args.meetings is not None or args.profile or args.profile_validate):
+        parser.error("--pdf measures fixed inputs: leave out --meetings and --profile*")
     sizes: list[int] = args.meetings if args.meetings is not None else [50, 500]
     repeat: int = args.repeat
     if repeat < 1 or any(n < 1 for n in sizes):
@@ -618,18 +1228,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_pdf(scratch, repeat)
             return 0
         print(startup(scratch))
-        largest: Corpus | None = None
-        for n in sizes:
-            print(f"generating {n} meetings ...", file=sys.stderr, flush=True)
+        print(TARGETS)
+        results: list[tuple[Corpus, dict[str, Operation]]] = []
+        for n in sorted(set(sizes), key=sizes.index):
             corpus = make_corpus(scratch, n)
-            ops = operations(corpus, scratch)
-            measure(ops, repeat, scratch)
+            before = os.getloadavg()[0]
+            ops = measure(corpus, repeat, scratch)
+            load = (before, os.getloadavg()[0])
             print()
-            print(report(corpus, ops, repeat), flush=True)
-            if largest is None or corpus.meetings > largest.meetings:
-                largest = corpus
-        if args.profile and largest is not None:
+            print(report(corpus, ops, repeat, load), flush=True)
+            results.append((corpus, ops))
+        if len(results) > 1:
+            print()
+            print(summary(results), flush=True)
+        largest = max((corpus for corpus, _ in results), key=lambda c: c.meetings)
+        if args.profile:
             profile_build(largest, scratch)
+        if args.profile_validate:
+            profile_validate(largest)
     return 0
 
 
