@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .archive import page_paths, pages
 from .config import Language, find_config, load_config
 from .crosscheck import cross_check
 from .diagnostics import Collector, Diagnostic, has_errors
@@ -36,7 +35,7 @@ from .pipeline import (
     run,
     stat_fingerprint,
 )
-from .render.templates import default_templates, environment
+from .render import default_templates
 from .summary import MeetingSummary
 from .validate import MEETING_FILE, NoMeetings, find_meetings
 
@@ -352,6 +351,8 @@ def _archive(
     edition: Edition,
 ) -> tuple[int, dict[str, str]]:
     """Write the archive pages into the stage: changed ones rendered, the others linked."""
+    from .archive import page_paths, pages
+    from .render.templates import environment
 
     @functools.lru_cache(maxsize=512)
     def decisions(meeting_id: str) -> list[tuple[str | None, str | None]]:

@@ -7,22 +7,20 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, TaskID
 
 from . import __version__
-from .build import FORMATS, OutputError, build
 from .commands import register_all
 from .commands.common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption, EditionChoice
 from .diagnostics import has_errors
 from .pipeline import WorkerDied, validate_paths
-from .render import pdf
-from .render.templates import TemplateFailed
 from .report import WRITERS, display_path, summary, write_text
 from .validate import NoMeetings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer(
     name="referat",
@@ -143,6 +141,11 @@ def build_command(
     ] = 0,
 ) -> None:
     """Validate, then render every meeting to OUTPUT/<meeting-id>/ and, for several, an archive."""
+    # Imported here: validate and the other commands start faster without the renderer.
+    from .build import FORMATS, OutputError, build
+    from .render import pdf
+    from .render.templates import TemplateFailed
+
     chosen = {f.value for f in formats or [OutputFormat.html]}
     wanted = list(FORMATS) if "all" in chosen else [f for f in FORMATS if f in chosen]
     pdf_missing = False
@@ -203,6 +206,8 @@ class _Progress:
     """A progress bar on a terminal for builds of many meetings; nothing anywhere else."""
 
     def __init__(self) -> None:
+        from rich.console import Console
+
         self._console = Console(stderr=True)
         self._bar: Progress | None = None
         self._task: TaskID | None = None
@@ -219,6 +224,8 @@ class _Progress:
         if self._bar is None:
             if total < 20 or not self._console.is_terminal or os.environ.get("NO_COLOR"):
                 return
+            from rich.progress import Progress
+
             self._bar = Progress(console=self._console, transient=True)
             self._task = self._bar.add_task("Rendering", total=total)
             self._bar.start()

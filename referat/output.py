@@ -12,10 +12,13 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .render import pdf
 from .validate import BUILD_MARKER
+
+if TYPE_CHECKING:
+    from .render import pdf
 
 
 class OutputError(Exception):
@@ -57,6 +60,8 @@ class PdfCache:
             return target
         data = self._lookup(key)
         if data is None:
+            from .render import pdf
+
             try:
                 data = pdf.render(job)
             except Exception as err:  # WeasyPrint may fail in many ways on odd input

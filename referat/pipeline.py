@@ -16,18 +16,18 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from .config import Config, find_config, load_config
 from .diagnostics import Collector, Diagnostic, has_errors
 from .model import Edition, Meeting
-from .output import OutputError, PdfCache, link_or_copy
-from .render import html, jsondata, markdown, pdf
-from .render.document import Document, make_document
-from .render.templates import environment
 from .summary import MeetingSummary, for_checks, summarise
 from .validate import BUILD_MARKER, MEETING_FILE, read_meeting
+
+if TYPE_CHECKING:  # rendering modules are imported when a meeting is rendered: validation
+    import jinja2  # (and the start of every command) does without Jinja and mistune
+
+    from .render.document import Document
 
 #: Below this many meetings, worker processes cost more than they save.
 PARALLEL_FROM = 24
@@ -95,6 +95,8 @@ def process(task: Task) -> Result:
     result = Result(task.id, files=files)
     options = task.render
     if meeting is not None and options is not None and not has_errors(diags.sorted()):
+        from .render.document import make_document
+
         doc = make_document(meeting, options.edition)
         result.outputs, result.laid_out = _write(meeting, doc, options)
         result.summary = summarise(meeting, doc)
@@ -176,6 +178,8 @@ def _config(path: Path | None, diags: Collector) -> Config:
 
 
 def _environment(overrides: tuple[Path, ...]) -> jinja2.Environment:
+    from .render.templates import environment
+
     if overrides not in _ENVIRONMENTS:
         _ENVIRONMENTS[overrides] = environment(overrides)
     return _ENVIRONMENTS[overrides]
@@ -183,6 +187,9 @@ def _environment(overrides: tuple[Path, ...]) -> jinja2.Environment:
 
 def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tuple[str, ...], int]:
     """Write one meeting's files into the stage: their paths relative to it, and PDFs laid out."""
+    from .output import OutputError, PdfCache, link_or_copy
+    from .render import html, jsondata, markdown, pdf
+
     overrides = tuple(p for p in (options.template_dir, meeting.config.templates) if p is not None)
     env = _environment(overrides)
     folder = options.stage / meeting.id

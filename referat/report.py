@@ -8,9 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console
-from rich.markup import escape
-
 from . import __version__
 from .diagnostics import CODES, Diagnostic, Severity
 
@@ -49,6 +46,9 @@ def _count(n: int, word: str) -> str:
 
 def write_text(diagnostics: Sequence[Diagnostic], files: int, stream: TextIO) -> None:
     """One line per diagnostic and a summary; colour and code frames only on a terminal."""
+    from rich.console import Console
+    from rich.markup import escape
+
     console = Console(file=stream, highlight=False, soft_wrap=True)
     fancy = console.is_terminal and not os.environ.get("NO_COLOR")
     if not fancy:

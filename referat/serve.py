@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote, urlsplit
 import jinja2
 import watchfiles
 
+from .commands.serve import DEFAULT_HOST, DEFAULT_PORT
 from .diagnostics import Diagnostic, has_errors
 from .model import Edition
 from .render import html as html_writer
@@ -40,8 +41,6 @@ from .render.templates import TemplateFailed, environment
 from .report import display_path, summary
 from .validate import BUILD_MARKER, NoMeetings, check
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
 #: The event stream the reload script listens on, and the script itself.
 EVENTS_PATH = "/_referat/events"
 SCRIPT_PATH = "/_referat/reload.js"

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import Meeting
-from .render.document import Document
+
+if TYPE_CHECKING:  # the renderer (and mistune with it) is not needed to read a summary
+    from .render.document import Document
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..fmt import NotASource, Problem, run
 from ..report import display_path
 from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
+
+if TYPE_CHECKING:  # the formatter (and the renderer it compares with) loads when it runs
+    from ..fmt import Problem
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +47,8 @@ def fmt_command(
     config: ConfigOption = None,
 ) -> None:
     """Rewrite meeting.yaml and item files in canonical form, without changing their meaning."""
+    from ..fmt import NotASource, run
+
     try:
         report = run(paths, config, check=check)
     except NotASource as err:

@@ -8,16 +8,18 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..config import Config, find_config, load_config
 from ..diagnostics import Collector, has_errors
-from ..importer import Imported, ImportedItem, Note, NotText, decode, import_text
 from ..report import display_path, write_text
 from ..validate import check
 from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
+
+if TYPE_CHECKING:  # the importer (and Babel's locale data) loads when it runs
+    from ..importer import Imported, ImportedItem, Note
 
 
 def register(app: typer.Typer) -> None:
@@ -51,6 +53,8 @@ def import_command(
     could not place is reported on stderr as FILE:LINE: warning (or note); FILE is never
     changed.
     """
+    from ..importer import NotText, decode, import_text
+
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         what = "is not empty" if output.is_dir() else "is not a folder"
         typer.echo(f"referat: {display_path(output)} {what}; give a new folder", err=True)
@@ -130,6 +134,8 @@ def _attachment_files(
     items: tuple[ImportedItem, ...], folder: Path
 ) -> tuple[tuple[ImportedItem, ...], dict[str, Path], list[Note]]:
     """Attachments given as links keep their file where it lies beside FILE; others lose it."""
+    from ..importer import Note
+
     copies: dict[str, Path] = {}
     notes: list[Note] = []
     out: list[ImportedItem] = []

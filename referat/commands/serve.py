@@ -8,14 +8,19 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..report import write_text
-from ..serve import DEFAULT_HOST, DEFAULT_PORT, Preview, Site
 from ..validate import NoMeetings
 from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption, EditionChoice
+
+if TYPE_CHECKING:  # the server (http.server, watchfiles) is imported when it is started
+    from ..serve import Site
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
 
 
 def register(app: typer.Typer) -> None:
@@ -68,6 +73,8 @@ def serve(
     config: ConfigOption = None,
 ) -> None:
     """Preview the pages on localhost; rebuild on every save and reload the browser."""
+    from ..serve import Preview
+
     preview = Preview(
         path,
         host=host,

@@ -11,15 +11,7 @@ from urllib.parse import quote
 import jinja2
 
 from ..diagnostics import Diagnostic
-
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def default_templates() -> Path:
-    """The default templates: in the installed package, or ``templates/`` of a source checkout."""
-    installed = _PACKAGE / "templates"
-    return installed if installed.is_dir() else _PACKAGE.parent / "templates"
-
+from . import default_templates
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 
