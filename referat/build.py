@@ -31,6 +31,7 @@ from .pipeline import (
     Task,
     config_file_for,
     content_fingerprint,
+    forget_configs,
     meeting_files,
     run,
     stat_fingerprint,
@@ -83,8 +84,12 @@ class _Entry:
     outputs: tuple[str, ...]
     summary: MeetingSummary
     diagnostics: tuple[tuple[str, int, int, str, str, str | None], ...]
+    raw: dict[str, Any] | None = field(default=None, compare=False)
+    """The entry as the manifest held it, written back as it is when nothing changed."""
 
     def to_json(self) -> dict[str, Any]:
+        if self.raw is not None:
+            return {**self.raw, "stat": self.stat}
         return {
             "stat": self.stat,
             "content": self.content,
@@ -104,6 +109,7 @@ class _Entry:
                 (str(p), int(ln), int(c), str(code), str(m), h)
                 for p, ln, c, code, m, h in data["diagnostics"]
             ),
+            data,
         )
 
     def restored_diagnostics(self) -> list[Diagnostic]:
@@ -142,6 +148,7 @@ def build(
     then nothing is written.
     """
     out = check_output(out)
+    forget_configs()
     diags = Collector()
     found = list(find_meetings(path, diags))
     if not found and not len(diags):
@@ -391,9 +398,15 @@ def _summary_file(meeting_id: str) -> str:
 
 
 def _link_previous(out: Path, stage: Path, rel: str) -> None:
-    target = stage / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    link_or_copy(out / rel, target)
+    """Hard-link ``rel`` from the previous output into the stage (strings: thousands of these)."""
+    target = os.path.join(stage, rel)
+    try:
+        os.link(os.path.join(out, rel), target)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        link_or_copy(out / rel, Path(target))
+    except OSError:
+        link_or_copy(out / rel, Path(target))
 
 
 def _write_text(path: Path, text: str) -> None:

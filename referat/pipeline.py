@@ -7,6 +7,7 @@ the text of the repository; each worker holds one meeting's model at a time.
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Config, find_config, load_config
+from .config import CONFIG_NAME, Config, load_config
 from .diagnostics import Collector, Diagnostic, has_errors
 from .model import Edition, Meeting
 from .summary import MeetingSummary, for_checks, summarise
@@ -235,43 +236,67 @@ def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tup
     return tuple(written), laid_out
 
 
+def forget_configs() -> None:
+    """Forget where referat.yaml files were found; each build and validation looks afresh."""
+    _nearest_config.cache_clear()
+
+
 def config_file_for(folder: Path, override: Path | None) -> Path | None:
     """The referat.yaml that applies to a meeting folder."""
-    return override if override is not None else find_config(folder)
+    if override is not None:
+        return override
+    found = _nearest_config(str(folder.absolute()))
+    return Path(found) if found else None
 
 
-def meeting_files(folder: Path) -> list[Path]:
-    """Every file of a meeting, as validation sees them: hidden files and build output skipped."""
-    out: list[Path] = []
-    for top, dirs, files in os.walk(folder):
-        if top != str(folder) and (BUILD_MARKER in files or MEETING_FILE in files):
+@functools.lru_cache(maxsize=4096)
+def _nearest_config(folder: str) -> str | None:
+    """The nearest referat.yaml at or above ``folder``; remembered, as meetings share parents."""
+    candidate = os.path.join(folder, CONFIG_NAME)
+    if os.path.isfile(candidate):
+        return candidate
+    parent = os.path.dirname(folder)
+    return None if parent == folder else _nearest_config(parent)
+
+
+def meeting_files(folder: Path) -> list[str]:
+    """Every file of a meeting as validation sees them (hidden files and build output
+    skipped), relative to the folder. Plain strings: this runs for every meeting of every
+    build, where pathlib's objects would cost more than the stat calls."""
+    out: list[str] = []
+    root = str(folder)
+    for top, dirs, files in os.walk(root):
+        if top != root and (BUILD_MARKER in files or MEETING_FILE in files):
             dirs.clear()
             continue
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.extend(Path(top, f) for f in sorted(files) if not f.startswith("."))
+        prefix = "" if top == root else os.path.relpath(top, root) + "/"
+        out.extend(prefix + f for f in sorted(files) if not f.startswith("."))
     return out
 
 
-def stat_fingerprint(files: Sequence[Path], root: Path) -> str:
+def stat_fingerprint(files: Sequence[str], root: Path) -> str:
     """A digest of the files' names, sizes and modification times (cheap: no file is read)."""
     digest = hashlib.sha256()
-    for path in files:
+    base = str(root) + "/"
+    for name in files:
         try:
-            info = path.stat()
+            info = os.stat(base + name)
         except OSError:
-            digest.update(f"{path.relative_to(root)}|missing\n".encode())
+            digest.update(f"{name}|missing\n".encode())
             continue
-        digest.update(f"{path.relative_to(root)}|{info.st_size}|{info.st_mtime_ns}\n".encode())
+        digest.update(f"{name}|{info.st_size}|{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def content_fingerprint(files: Sequence[Path], root: Path) -> str:
+def content_fingerprint(files: Sequence[str], root: Path) -> str:
     """A digest of the files' names and contents."""
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(f"{path.relative_to(root)}\0".encode())
+    for name in files:
+        digest.update(f"{name}\0".encode())
         try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            with open(os.path.join(root, name), "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
         except OSError:
             digest.update(b"missing")
     return digest.hexdigest()
@@ -298,6 +323,7 @@ def validate_paths(paths: Sequence[Path], config_file: Path | None, jobs: int) -
     from .validate import NoMeetings, find_meetings
 
     diags = Collector()
+    forget_configs()
     if config_file is not None:
         _config(config_file, diags)
     tasks: list[Task] = []

@@ -7,7 +7,7 @@ public summary, so it may be cached in a public build's output folder.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,8 +80,11 @@ class MeetingSummary:
         return Path(self.folder) / "meeting.yaml"
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict, for the build cache."""
-        return asdict(self)
+        """A JSON-ready dict, for the build cache (as ``dataclasses.asdict``, faster)."""
+        data = dict(vars(self))
+        data["item_files"] = list(self.item_files)
+        data["items"] = [dict(vars(item)) for item in self.items]
+        return data
 
     def without_decisions(self) -> MeetingSummary:
         """The summary without decision texts: what the archive's indexes and the checks need."""
