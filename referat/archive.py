@@ -59,6 +59,56 @@ class Page:
 Decisions = Callable[[str], Sequence[tuple[str | None, str | None]]]
 
 
+class Archive:
+    """The archive of some meetings, from which each page is made when asked for."""
+
+    def __init__(
+        self,
+        meetings: Sequence[MeetingSummary],
+        language: Language,
+        decisions: Decisions,
+        edition: str = "public",
+    ) -> None:
+        self.language = language
+        self.decisions = decisions
+        self.words = asdict(WORDS[language])
+        self.words["edition"] = (
+            edition  # the internal edition's pages say so, like its meeting pages
+        )
+        self.by_case: dict[str, list[tuple[MeetingSummary, int]]] = defaultdict(list)
+        self.by_body: dict[str, list[MeetingSummary]] = defaultdict(list)
+        for meeting in meetings:
+            self.by_body[meeting.body].append(meeting)
+            for index, item in enumerate(meeting.items):
+                if item.case is not None:
+                    self.by_case[item.case].append((meeting, index))
+
+    def specs(
+        self,
+        cases: Iterable[str] | None = None,
+        bodies: Iterable[str] | None = None,
+        indexes: bool = True,
+    ) -> list[tuple[str, str]]:
+        """The pages to make: all, or the indexes and the pages of the given cases and bodies."""
+        out = [("index", ""), ("cases", "")] if indexes else []
+        wanted = sorted(self.by_case) if cases is None else sorted(set(cases) & set(self.by_case))
+        out += [("case", case) for case in wanted]
+        chosen = sorted(self.by_body) if bodies is None else sorted(set(bodies) & set(self.by_body))
+        out += [("feed", body) for body in chosen]
+        return out
+
+    def page(self, spec: tuple[str, str]) -> Page:
+        """One page, by its spec from :meth:`specs`."""
+        kind, name = spec
+        if kind == "index":
+            return _front_page(self.by_body, self.words, self.language)
+        if kind == "cases":
+            return _case_index(self.by_case, self.words, self.language)
+        if kind == "case":
+            return _case_page(name, self.by_case[name], self.words, self.language, self.decisions)
+        return _feed(name, self.by_body[name], self.words, self.language)
+
+
 def pages(
     meetings: Sequence[MeetingSummary],
     language: Language,
@@ -70,24 +120,8 @@ def pages(
     indexes: bool = True,
 ) -> list[Page]:
     """The archive pages of ``meetings``: all, or only those of the given cases and bodies."""
-    words = asdict(WORDS[language])
-    words["edition"] = edition  # the internal edition's pages say so, like its meeting pages
-    by_case: dict[str, list[tuple[MeetingSummary, int]]] = defaultdict(list)
-    by_body: dict[str, list[MeetingSummary]] = defaultdict(list)
-    for meeting in meetings:
-        by_body[meeting.body].append(meeting)
-        for index, item in enumerate(meeting.items):
-            if item.case is not None:
-                by_case[item.case].append((meeting, index))
-    out: list[Page] = []
-    if indexes:
-        out.append(_front_page(by_body, words, language))
-        out.append(_case_index(by_case, words, language))
-    wanted_cases = sorted(by_case) if cases is None else sorted(set(cases) & set(by_case))
-    out.extend(_case_page(case, by_case[case], words, language, decisions) for case in wanted_cases)
-    wanted_bodies = sorted(by_body) if bodies is None else sorted(set(bodies) & set(by_body))
-    out.extend(_feed(body, by_body[body], words, language) for body in wanted_bodies)
-    return out
+    archive = Archive(meetings, language, decisions, edition)
+    return [archive.page(spec) for spec in archive.specs(cases, bodies, indexes)]
 
 
 def page_paths(meetings: Sequence[MeetingSummary]) -> set[str]:

@@ -24,7 +24,7 @@ from .config import Language, find_config, load_config
 from .crosscheck import cross_check
 from .diagnostics import Collector, Diagnostic, has_errors
 from .model import Edition
-from .output import OutputError, check_output, link_or_copy, staging
+from .output import CACHE_DIR, OutputError, check_output, link_or_copy, staging, summary_file
 from .pipeline import (
     RenderOptions,
     Result,
@@ -34,6 +34,7 @@ from .pipeline import (
     forget_configs,
     meeting_files,
     run,
+    run_in_workers,
     stat_fingerprint,
 )
 from .render import default_templates
@@ -44,8 +45,6 @@ __all__ = ["FORMATS", "Built", "OutputError", "build"]
 
 #: Formats ``-f`` accepts, in the order ``all`` builds them.
 FORMATS = ("html", "md", "json", "pdf")
-#: The build cache in OUT; a new layout gets a new name, and an old one is ignored.
-CACHE_DIR = ".referat-cache/v1"
 _MANIFEST = f"{CACHE_DIR}/manifest.json"
 _MANIFEST_FORMAT = 1
 
@@ -234,7 +233,7 @@ def _build_into(
     on_meeting: Callable[[int, int], None] | None,
 ) -> Built:
     for entry in entries.values():
-        for rel in (*entry.outputs, _summary_file(entry.summary.id)):
+        for rel in (*entry.outputs, summary_file(entry.summary.id)):
             _link_previous(out, stage, rel)
     done = 0
 
@@ -250,9 +249,9 @@ def _build_into(
         diags.extend(entry.restored_diagnostics())
     for result in results:
         diags.extend(result.diagnostics)
-    full = {r.id: r.summary for r in results if r.summary is not None}
+    full = {r.id: r.summary for r in results if r.summary is not None}  # without decisions
     lite = {meeting_id: entry.summary for meeting_id, entry in entries.items()}
-    lite.update({meeting_id: s.without_decisions() for meeting_id, s in full.items()})
+    lite.update(full)
     summaries = [lite[meeting_id] for meeting_id in sorted(lite)]
     diags.extend(cross_check(summaries))
     if has_errors(diags.sorted()):
@@ -271,7 +270,7 @@ def _build_into(
             stat,
             content,
             result.outputs,
-            summary.without_decisions(),
+            summary,
             tuple(
                 (
                     d.path.relative_to(folder).as_posix()
@@ -286,7 +285,6 @@ def _build_into(
                 for d in result.diagnostics
             ),
         )
-        _write_json(stage / _summary_file(result.id), summary.to_json())
 
     page_keys: dict[str, str] = {}
     rendered_pages = 0
@@ -305,6 +303,7 @@ def _build_into(
             previous,
             changed,
             options.edition,
+            jobs,
         )
     _write_json(
         stage / _MANIFEST,
@@ -356,45 +355,98 @@ def _archive(
     previous: _Manifest,
     changed: Sequence[MeetingSummary],
     edition: Edition,
+    jobs: int,
 ) -> tuple[int, dict[str, str]]:
     """Write the archive pages into the stage: changed ones rendered, the others linked."""
-    from .archive import page_paths, pages
-    from .render.templates import environment
+    from .archive import Archive, page_paths
 
-    @functools.lru_cache(maxsize=512)
-    def decisions(meeting_id: str) -> list[tuple[str | None, str | None]]:
-        data = json.loads((stage / _summary_file(meeting_id)).read_text(encoding="utf-8"))
-        return MeetingSummary.from_json(data).decisions
-
+    archive = Archive(summaries, language, _Decisions(stage), edition)
     if previous.pages:
         # Only pages that show something of a changed meeting can have changed.
         cases = {item.case for s in changed for item in s.items if item.case}
-        bodies = {s.body for s in changed}
-        candidates = pages(summaries, language, decisions, edition, cases=cases, bodies=bodies)
+        specs = archive.specs(cases=cases, bodies={s.body for s in changed})
         current = page_paths(summaries)
         keys = {path: k for path, k in previous.pages.items() if path in current}
     else:
-        candidates = pages(summaries, language, decisions, edition)
+        specs = archive.specs()
         keys = {}
-    env = environment((template_dir,) if template_dir else ())
+    job = _PageJob(archive, out, stage, template_dir, previous.pages)
+    if jobs > 1 and len(specs) >= _PARALLEL_PAGES:
+        done = _pages_in_workers(job, specs, jobs)
+    else:
+        done = job.run(specs)
     rendered = 0
-    for page in candidates:
-        page_key = page.key
-        if previous.pages.get(page.path) == page_key and (out / page.path).is_file():
-            _link_previous(out, stage, page.path)
-        else:
-            _write_text(stage / page.path, page.render(env))
-            rendered += 1
-        keys[page.path] = page_key
+    for path, key, was_rendered in done:
+        keys[path] = key
+        rendered += was_rendered
     for page_path in keys:
         if not (stage / page_path).exists():
             _link_previous(out, stage, page_path)
     return rendered, dict(sorted(keys.items()))
 
 
-def _summary_file(meeting_id: str) -> str:
-    name = hashlib.sha256(meeting_id.encode("utf-8")).hexdigest()[:24]
-    return f"{CACHE_DIR}/meetings/{name}.json"
+#: From this many archive pages on, worker processes render them.
+_PARALLEL_PAGES = 200
+
+
+class _Decisions:
+    """Decision texts of a meeting, read from its summary file in the stage when needed."""
+
+    def __init__(self, stage: Path) -> None:
+        self._stage = stage
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 (one object per build)
+    def __call__(self, meeting_id: str) -> list[tuple[str | None, str | None]]:
+        text = (self._stage / summary_file(meeting_id)).read_text(encoding="utf-8")
+        return MeetingSummary.from_json(json.loads(text)).decisions
+
+
+@dataclass
+class _PageJob:
+    """Everything rendering archive pages needs; worker processes get it by fork."""
+
+    archive: Any
+    out: Path
+    stage: Path
+    template_dir: Path | None
+    previous: dict[str, str]
+
+    def run(self, specs: Sequence[tuple[str, str]]) -> list[tuple[str, str, bool]]:
+        """Each page: linked from the previous build if its data is unchanged, else rendered."""
+        from .render.templates import environment
+
+        env = environment((self.template_dir,) if self.template_dir else ())
+        done = []
+        for spec in specs:
+            page = self.archive.page(spec)
+            key = page.key
+            if self.previous.get(page.path) == key and (self.out / page.path).is_file():
+                _link_previous(self.out, self.stage, page.path)
+                done.append((page.path, key, False))
+            else:
+                _write_text(self.stage / page.path, page.render(env))
+                done.append((page.path, key, True))
+        return done
+
+
+_JOB: _PageJob | None = None
+
+
+def _pages_in_workers(
+    job: _PageJob, specs: Sequence[tuple[str, str]], jobs: int
+) -> list[tuple[str, str, bool]]:
+    global _JOB
+    _JOB = job  # inherited by the forked workers, so the summaries are not sent to them
+    try:
+        chunks = [list(specs[i :: jobs * 4]) for i in range(jobs * 4)]
+        return [done for batch in run_in_workers(_run_pages, chunks, jobs) for done in batch]
+    finally:
+        _JOB = None
+
+
+def _run_pages(specs: list[tuple[str, str]]) -> list[tuple[str, str, bool]]:
+    assert _JOB is not None
+    return _JOB.run(specs)
 
 
 def _link_previous(out: Path, stage: Path, rel: str) -> None:

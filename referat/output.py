@@ -21,6 +21,16 @@ if TYPE_CHECKING:
     from .render import pdf
 
 
+#: The build cache in OUT; a new layout gets a new name, and an old one is ignored.
+CACHE_DIR = ".referat-cache/v1"
+
+
+def summary_file(meeting_id: str) -> str:
+    """Where, relative to OUT, the summary of a meeting with its decisions is kept."""
+    name = hashlib.sha256(meeting_id.encode("utf-8")).hexdigest()[:24]
+    return f"{CACHE_DIR}/meetings/{name}.json"
+
+
 class OutputError(Exception):
     """OUT cannot be written or replaced; nothing was changed."""
 

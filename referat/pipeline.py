@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
+import json
 import multiprocessing
 import os
 import signal
@@ -17,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .config import CONFIG_NAME, Config, load_config
 from .diagnostics import Collector, Diagnostic, has_errors
@@ -29,6 +30,9 @@ if TYPE_CHECKING:  # rendering modules are imported when a meeting is rendered: 
     import jinja2  # (and the start of every command) does without Jinja and mistune
 
     from .render.document import Document
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Below this many meetings, worker processes cost more than they save.
 PARALLEL_FROM = 24
@@ -96,11 +100,20 @@ def process(task: Task) -> Result:
     result = Result(task.id, files=files)
     options = task.render
     if meeting is not None and options is not None and not has_errors(diags.sorted()):
+        from .output import summary_file
         from .render.document import make_document
 
         doc = make_document(meeting, options.edition)
         result.outputs, result.laid_out = _write(meeting, doc, options)
-        result.summary = summarise(meeting, doc)
+        summary = summarise(meeting, doc)
+        # The decisions stay on disk for the archive's case pages; the build keeps the rest.
+        target = options.stage / summary_file(meeting.id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(
+            json.dumps(summary.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n",
+            encoding="utf-8",
+        )
+        result.summary = summary.without_decisions()
     elif meeting is not None:
         result.summary = for_checks(meeting)
     result.diagnostics = diags.sorted()
@@ -129,18 +142,25 @@ class WorkerDied(Exception):
 def _parallel(
     tasks: Sequence[Task], jobs: int, on_done: Callable[[Result], None] | None
 ) -> Iterator[Result]:
-    # fork: the workers start with everything imported, in a few milliseconds.
-    context = multiprocessing.get_context("fork")
     chunks = [list(tasks[i :: jobs * 4]) for i in range(jobs * 4)]
+    for batch in run_in_workers(_process_many, chunks, jobs):
+        for result in batch:
+            if on_done:
+                on_done(result)
+            yield result
+
+
+def run_in_workers(
+    function: Callable[[list[T]], R], chunks: Sequence[list[T]], jobs: int
+) -> Iterator[R]:
+    """``function`` over each non-empty chunk in ``jobs`` forked worker processes, in order."""
+    # fork: the workers start with everything imported (and the parent's data), at once.
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_die_with_parent
     ) as pool:
         try:
-            for batch in pool.map(_process_many, [c for c in chunks if c]):
-                for result in batch:
-                    if on_done:
-                        on_done(result)
-                    yield result
+            yield from pool.map(function, [c for c in chunks if c])
         except BrokenProcessPool:
             raise WorkerDied(
                 "a worker process was killed (out of memory?); nothing was written"

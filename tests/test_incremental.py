@@ -12,7 +12,7 @@ import pytest
 
 from referat.build import build
 
-from .conftest import EXAMPLES, MEETING, invoke, tree_digest, write_meeting
+from .conftest import EXAMPLES, ITEM, MEETING, invoke, tree_digest, write_meeting
 
 
 @pytest.fixture
@@ -171,15 +171,21 @@ def test_a_deleted_output_file_is_written_again(repo: Path, tmp_path: Path) -> N
 
 
 def test_parallel_build_equals_serial(tmp_path: Path) -> None:
+    # 28 meetings of 8 items with cases of their own: enough meetings for worker processes,
+    # and enough case pages (224) for the archive to be rendered by them too.
     repo = tmp_path / "many"
     for day in range(1, 29):
-        write_meeting(
-            repo / f"2021-02-{day:02d}",
-            {"meeting.yaml": MEETING.replace("2021-03-01", f"2021-02-{day:02d}")},
-        )
+        items: dict[str, str | bytes | None] = {"01-foerste.md": None, "02-anden.md": None}
+        for n in range(1, 9):
+            text = ITEM.format(title=f"Sag {day}-{n}", number=n)
+            items[f"{n:02d}-sag.md"] = text.replace(f'"20/{n}"', f'"21/{day * 10 + n}"')
+        items["meeting.yaml"] = MEETING.replace("2021-03-01", f"2021-02-{day:02d}")
+        write_meeting(repo / f"2021-02-{day:02d}", items)
     serial = build(repo, tmp_path / "serial", ["html", "md", "json"], "public", jobs=1)
     parallel = build(repo, tmp_path / "parallel", ["html", "md", "json"], "public", jobs=2)
+    assert not serial.failed, serial.diagnostics
     assert serial.rendered == parallel.rendered == 28
+    assert serial.pages == parallel.pages >= 224
     assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
 
 
