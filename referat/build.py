@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,21 +74,51 @@ class Built:
         return has_errors(self.diagnostics)
 
 
-@dataclass(frozen=True)
 class _Entry:
-    """What the manifest keeps of one meeting."""
+    """What the manifest keeps of one meeting; its summary is read only when needed."""
 
-    stat: str
-    content: str
-    outputs: tuple[str, ...]
-    summary: MeetingSummary
-    diagnostics: tuple[tuple[str, int, int, str, str, str | None], ...]
-    raw: dict[str, Any] | None = field(default=None, compare=False)
-    """The entry as the manifest held it, written back as it is when nothing changed."""
+    def __init__(
+        self,
+        stat: str,
+        content: str,
+        outputs: tuple[str, ...],
+        diagnostics: tuple[tuple[str, int, int, str, str, str | None], ...],
+        *,
+        summary: MeetingSummary | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.stat = stat
+        self.content = content
+        self.outputs = outputs
+        self.diagnostics = diagnostics
+        self._summary = summary
+        self._raw = raw  # as the manifest held it: written back as it is, parsed when needed
+        self.folder = summary.folder if summary is not None else str(raw["summary"]["folder"])  # type: ignore[index]
+
+    @functools.cached_property
+    def summary(self) -> MeetingSummary:
+        """The meeting's summary, without decisions."""
+        if self._summary is None:
+            assert self._raw is not None
+            self._summary = MeetingSummary.from_json(self._raw["summary"])
+        return self._summary
+
+    @property
+    def item_count(self) -> int:
+        """How many items the meeting has (without reading the summary)."""
+        if self._raw is not None:
+            return len(self._raw["summary"]["items"])
+        return len(self.summary.items)
+
+    def with_stat(self, stat: str) -> _Entry:
+        """The same entry for files whose times changed and contents did not."""
+        return _Entry(
+            stat, self.content, self.outputs, self.diagnostics, summary=self._summary, raw=self._raw
+        )
 
     def to_json(self) -> dict[str, Any]:
-        if self.raw is not None:
-            return {**self.raw, "stat": self.stat}
+        if self._raw is not None:
+            return {**self._raw, "stat": self.stat}
         return {
             "stat": self.stat,
             "content": self.content,
@@ -99,21 +129,22 @@ class _Entry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _Entry:
+        if not isinstance(data["summary"], dict) or not isinstance(data["summary"]["folder"], str):
+            raise TypeError("not a summary")
         return cls(
             str(data["stat"]),
             str(data["content"]),
             tuple(str(p) for p in data["outputs"]),
-            MeetingSummary.from_json(data["summary"]),
             tuple(
                 (str(p), int(ln), int(c), str(code), str(m), h)
                 for p, ln, c, code, m, h in data["diagnostics"]
             ),
-            data,
+            raw=data,
         )
 
     def restored_diagnostics(self) -> list[Diagnostic]:
         """The meeting's own warnings as the build that rendered it found them."""
-        folder = Path(self.summary.folder)
+        folder = Path(self.folder)
         return [
             Diagnostic(folder / p, ln, c, code, m, h) for p, ln, c, code, m, h in self.diagnostics
         ]
@@ -126,6 +157,8 @@ class _Manifest:
     key: str = ""
     meetings: dict[str, _Entry] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)
+    cross: list[Diagnostic] = field(default_factory=list)
+    """The problems across meetings it found (warnings: with errors nothing is written)."""
 
 
 def build(
@@ -175,18 +208,26 @@ def build(
                 continue
             content = prefix + content_fingerprint(files, folder)
             if old.content == content:
-                entries[meeting_id] = replace(old, stat=stat)
+                entries[meeting_id] = old.with_stat(stat)
                 continue
         todo.append((folder, meeting_id, config, stat, content))
 
     removed = set(previous) - {meeting_id for _, meeting_id in found}
-    nothing_changed = not todo and not removed and previous and not has_errors(diags.sorted())
-    if nothing_changed and entries == previous and _all_exist(out, manifest.pages):
-        summaries = [entry.summary for entry in entries.values()]
+    unchanged = all(entries[m] is previous[m] for m in entries)
+    if (
+        previous
+        and unchanged
+        and not todo
+        and not removed
+        and not has_errors(diags.sorted())
+        and _all_exist(out, manifest.pages)
+    ):
+        # Nothing changed: OUT stays exactly as it is, and what was found is found again.
         for entry in entries.values():
             diags.extend(entry.restored_diagnostics())
-        diags.extend(cross_check(summaries))
-        return _built(summaries, diags, 0, 0, 0, written=False)
+        diags.extend(manifest.cross)
+        items = sum(entry.item_count for entry in entries.values())
+        return Built(len(entries), items, diagnostics=diags.sorted())
 
     try:
         with staging(out) as stage:
@@ -253,7 +294,8 @@ def _build_into(
     lite = {meeting_id: entry.summary for meeting_id, entry in entries.items()}
     lite.update(full)
     summaries = [lite[meeting_id] for meeting_id in sorted(lite)]
-    diags.extend(cross_check(summaries))
+    cross = cross_check(summaries)
+    diags.extend(cross)
     if has_errors(diags.sorted()):
         raise _Failed(diags.sorted())
 
@@ -270,7 +312,6 @@ def _build_into(
             stat,
             content,
             result.outputs,
-            summary,
             tuple(
                 (
                     d.path.relative_to(folder).as_posix()
@@ -284,6 +325,7 @@ def _build_into(
                 )
                 for d in result.diagnostics
             ),
+            summary=summary,
         )
 
     page_keys: dict[str, str] = {}
@@ -312,6 +354,7 @@ def _build_into(
             "key": key,
             "meetings": {m: entries[m].to_json() for m in sorted(entries)},
             "pages": page_keys,
+            "cross": [[str(d.path), d.line, d.column, d.code, d.message, d.hint] for d in cross],
         },
     )
     laid_out = sum(r.laid_out for r in results)
@@ -467,7 +510,10 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _write_json(path: Path, data: object) -> None:
-    _write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:  # json.dump streams: no second copy
+        json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+        handle.write("\n")
 
 
 def _all_exist(out: Path, paths: Iterable[str]) -> bool:
@@ -485,7 +531,11 @@ def _load_manifest(out: Path) -> _Manifest:
         for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
             if rel.startswith("/") or ".." in Path(rel).parts:
                 return _Manifest()  # a foreign manifest must not make the build read elsewhere
-        return _Manifest(str(data["key"]), meetings, page_keys)
+        cross = [
+            Diagnostic(Path(p), int(ln), int(c), str(code), str(m), h)
+            for p, ln, c, code, m, h in data["cross"]
+        ]
+        return _Manifest(str(data["key"]), meetings, page_keys, cross)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return _Manifest()
 

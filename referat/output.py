@@ -170,17 +170,23 @@ def _swapped(stage: Path, out: Path) -> Iterator[None]:
 
 
 def _remove(folder: Path) -> None:
-    """Remove a folder of referat's, also where its files or folders are read-only."""
+    """Remove a folder of referat's, also where its files or folders are read-only.
+
+    Only what lies inside ``folder`` is ever made writable: never the folder holding it.
+    """
+    inside = str(folder)
 
     def writable_and_retry(function: Callable[..., object], path: str, _: object) -> None:
+        parent = os.path.dirname(path)
+        if not (parent == inside or parent.startswith(inside + os.sep)):
+            return
         with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
+            os.chmod(parent, 0o700)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o700)
             function(path)
 
     shutil.rmtree(folder, onerror=writable_and_retry)
-    if folder.exists():
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _umask() -> int:

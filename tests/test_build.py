@@ -187,3 +187,13 @@ def test_default_templates_are_found() -> None:
     folder = default_templates()
     for name in ("document.html", "item.html", "style.css", "document.md", "item.md"):
         assert (folder / name).is_file()
+
+
+def test_the_folder_holding_out_keeps_its_mode(meeting: Path, tmp_path: Path) -> None:
+    # A first build (nothing to swap with) once made the folder holding OUT 0700.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    for _ in range(2):
+        assert invoke("build", meeting, "-o", shared / "out").exit_code == 0
+        assert shared.stat().st_mode & 0o7777 == 0o1777

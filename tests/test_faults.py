@@ -717,3 +717,27 @@ def test_build_into_the_sources_touches_only_its_output(tmp_path: Path) -> None:
     assert {p for p in after if not p.startswith("_build/")} == set(files)
     assert {p: d for p, d in after.items() if p in files} == files
     assert leftovers(repo / "_build") == []
+
+
+def test_removing_a_read_only_leftover_never_touches_the_folder_holding_out() -> None:
+    """A killed build's read-only staging folder beside OUT is removed, and the folder that
+    holds OUT keeps its mode (a shared /tmp once lost its 1777 here)."""
+    with world_enterable() as base:
+        user = unprivileged(base)
+        shared = base / "shared"
+        shared.mkdir()
+        shared.chmod(0o1777)
+        repo = base / "repo"
+        write_meeting(repo / "2021-03-01")
+        leftover = shared / ".out.x1y2z3.tmp"
+        (leftover / "a").mkdir(parents=True)
+        (leftover / "a" / "index.html").write_text("old", encoding="utf-8")
+        if user:
+            for path in [leftover, *leftover.rglob("*")]:
+                os.chown(path, *_owner(user))
+        for path in [leftover / "a" / "index.html", leftover / "a", leftover]:
+            path.chmod(0o444 if path.is_file() else 0o555)
+        result = run([*user, *command("build", repo, "-o", shared / "out")])
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+        assert not leftover.exists()
