@@ -1,0 +1,1 @@
+"""Fuzz targets for referat's parsers, their runner and their seed corpus."""
