@@ -90,7 +90,7 @@ def load_config(path: Path, diags: Collector) -> Config:
     text = read_text(path, diags)
     if text is None:
         return Config(path=path)
-    where = Where(path)
+    where = Where(path, 0, text)
     try:
         node = compose(text, path, 0, diags)
     except YamlFailed:

@@ -6,6 +6,7 @@ import functools
 import html
 import re
 from typing import Any, cast
+from urllib.parse import unquote
 
 import mistune
 from mistune.core import BlockState
@@ -34,8 +35,9 @@ SECTION_LEVEL = 3
 def is_safe_url(url: str) -> bool:
     """Whether a link may point at ``url``: a relative URL or one of :data:`SAFE_SCHEMES`."""
     # Browsers drop control characters and white space inside a scheme ("java\tscript:")
-    # and decode entities in attributes, so the check looks at what the browser will see.
-    seen = _INVISIBLE.sub("", html.unescape(url)).lower()
+    # and decode entities in attributes, so the check looks at what the browser will see;
+    # percent-escapes are decoded too, as mistune writes a tab as %09.
+    seen = _INVISIBLE.sub("", unquote(html.unescape(url))).lower()
     match = _SCHEME.match(seen)
     return match is None or match[1] in SAFE_SCHEMES
 

@@ -116,13 +116,24 @@ class Where:
     """A file and the line its YAML starts on, to turn YAML marks into 1-based positions."""
 
     path: Path
-    line_offset: int = 0
+    line_offset: int
     """Number of lines in the file before the YAML text."""
+    text: str
+    """The YAML text, in which lines are counted as editors count them (:func:`position`)."""
 
     def at(self, node: yaml.Node) -> tuple[int, int]:
         """1-based line and column of ``node`` in the file."""
-        mark = node.start_mark
-        return mark.line + 1 + self.line_offset, mark.column + 1
+        return position(self.text, node.start_mark.index, self.line_offset)
+
+
+def position(text: str, index: int, line_offset: int = 0) -> tuple[int, int]:
+    """1-based line and column of character ``index`` of ``text``, lines ending at "\n" only.
+
+    YAML also ends lines at a lone CR, U+0085, U+2028 and U+2029, so its own line numbers
+    run ahead of what an editor shows after such a character; its character index does not.
+    """
+    start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1 + line_offset, index - start + 1
 
 
 @dataclass

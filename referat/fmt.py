@@ -351,7 +351,7 @@ def format_meeting_text(text: str, path: Path) -> str:
     except YamlFailed:
         node = None
     else:
-        read_mapping(node, MEETING_FIELDS, Where(path), diags, what=MEETING_FILE)
+        read_mapping(node, MEETING_FIELDS, Where(path, 0, text), diags, what=MEETING_FILE)
     _refuse_on(diags.sorted())
     formatted = _yaml_text(text, path, 0, MEETING_FIELDS)
     if _front_meaning(formatted, path, MEETING_FIELDS) != _front_meaning(
@@ -373,7 +373,7 @@ def format_item_text(text: str, path: Path, config: Config, specs: tuple[Section
             pass
         else:
             fields = ITEM_FIELDS if config.case_required else _CASE_OPTIONAL
-            where = Where(path, split.yaml_offset)
+            where = Where(path, split.yaml_offset, split.yaml_text)
             read_mapping(node, fields, where, diags, what="front matter")
     _refuse_on(diags.sorted())
     assert split.yaml_text is not None and split.body is not None  # else RF103 or RF104
@@ -446,7 +446,8 @@ def _front_meaning(yaml_text: str | None, path: Path, fields: Sequence[Field]) -
         node = compose(yaml_text, path, 0, Collector())
     except YamlFailed:
         return None
-    return _plain(read_mapping(node, tuple(fields), Where(path), Collector(), what="").values)
+    where = Where(path, 0, yaml_text)
+    return _plain(read_mapping(node, tuple(fields), where, Collector(), what="").values)
 
 
 def _item_meaning(text: str, path: Path, specs: tuple[SectionSpec, ...]) -> object:
@@ -552,7 +553,7 @@ def _meeting_source(folder: Path, config: Config) -> Source:
         node = compose(text, path, 0, diags)
     except YamlFailed:
         return source
-    data = read_mapping(node, MEETING_FIELDS, Where(path), diags, what=MEETING_FILE)
+    data = read_mapping(node, MEETING_FIELDS, Where(path, 0, text), diags, what=MEETING_FILE)
     chosen = data.get_str("language")
     return dataclasses.replace(
         source,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .diagnostics import Collector
+from .fields import position
 
 #: Largest source file referat reads; real items are a few kilobytes.
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -21,6 +24,9 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def read_text(path: Path, diags: Collector) -> str | None:
     """The text of a UTF-8 source file, or None after reporting why it cannot be had."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would block or never end
+            diags.add("RF002", path, 1, 1, "not a regular file", "sources are ordinary text files")
+            return None
         with path.open("rb") as handle:
             data = handle.read(MAX_SOURCE_BYTES + 1)
     except OSError as err:
@@ -124,33 +130,35 @@ def compose(text: str, path: Path, line_offset: int, diags: Collector) -> yaml.N
             for event in yaml.parse(text, Loader=_LOADER):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                     mark = event.start_mark
-                    line, column = (mark.line, mark.column) if mark else (0, 0)
+                    line, column = position(text, mark.index if mark else 0, line_offset)
                     diags.add(
                         "RF102",
                         path,
-                        line + 1 + line_offset,
-                        column + 1,
+                        line,
+                        column,
                         "YAML anchors (&) and aliases (*) are not allowed",
                         "write the value out in full; quote text that starts with & or *",
                     )
                     raise YamlFailed
         except yaml.YAMLError as err:
-            _report_yaml_error(err, path, line_offset, diags)
+            _report_yaml_error(err, text, path, line_offset, diags)
             raise YamlFailed from None
     try:
         return yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as err:
-        _report_yaml_error(err, path, line_offset, diags)
+        _report_yaml_error(err, text, path, line_offset, diags)
         raise YamlFailed from None
 
 
-def _report_yaml_error(err: yaml.YAMLError, path: Path, line_offset: int, diags: Collector) -> None:
+def _report_yaml_error(
+    err: yaml.YAMLError, text: str, path: Path, line_offset: int, diags: Collector
+) -> None:
     line, column = 1 + line_offset, 1
     problem = str(err)
     if isinstance(err, yaml.MarkedYAMLError):
         mark = err.problem_mark or err.context_mark
         if mark is not None:
-            line, column = mark.line + 1 + line_offset, mark.column + 1
+            line, column = position(text, min(mark.index, len(text)), line_offset)
         problem = err.problem or err.context or problem
     diags.add(
         "RF101",

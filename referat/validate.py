@@ -135,7 +135,7 @@ def read_meeting(
     files = 1
     meeting = None
     if data is not None:
-        meeting = _meeting(data, meeting_path, meeting_id, folder, config, diags)
+        meeting = _meeting(*data, meeting_path, meeting_id, folder, config, diags)
     phase: Phase = meeting.phase if meeting else "minutes"
     language = meeting.language if meeting else config.language
     specs = config.sections_for(language)
@@ -156,25 +156,28 @@ def read_meeting(
     return meeting, files
 
 
-def _read_yaml_mapping(path: Path, diags: Collector) -> yaml.Node | None:
+def _read_yaml_mapping(path: Path, diags: Collector) -> tuple[yaml.Node | None, str] | None:
+    """meeting.yaml's node (None when empty: its keys are then reported missing) and text;
+    None when it cannot be read, after reporting why."""
     text = read_text(path, diags)
     if text is None:
         return None
     try:
-        return compose(text, path, 0, diags)
+        return compose(text, path, 0, diags), text
     except YamlFailed:
         return None
 
 
 def _meeting(
-    node: yaml.Node,
+    node: yaml.Node | None,
+    text: str,
     path: Path,
     meeting_id: str,
     folder: Path,
     config: Config,
     diags: Collector,
 ) -> Meeting | None:
-    data = read_mapping(node, MEETING_FIELDS, Where(path), diags, what=MEETING_FILE)
+    data = read_mapping(node, MEETING_FIELDS, Where(path, 0, text), diags, what=MEETING_FILE)
     body, date = data.get_str("body"), data.values.get("date")
     start, end = data.values.get("time"), data.values.get("end")
     if isinstance(start, dt.time) and isinstance(end, dt.time) and end <= start:
@@ -286,7 +289,11 @@ def read_item(
         else:
             fields = ITEM_FIELDS if config.case_required else _CASE_OPTIONAL
             data = read_mapping(
-                node, fields, Where(path, split.yaml_offset), diags, what="front matter"
+                node,
+                fields,
+                Where(path, split.yaml_offset, split.yaml_text),
+                diags,
+                what="front matter",
             )
     closed = data.get_bool("closed", False) if data else False
     sections: tuple[Section, ...] = ()
@@ -593,11 +600,22 @@ def _attachment_problem(
         return None
     rel = os.path.normpath(file)
     full = folder / rel
-    if not full.exists() and not full.is_symlink():
+    try:
+        exists = full.exists() or full.is_symlink()
+        resolved = full.resolve() if exists else full
+    except (OSError, RuntimeError) as err:  # a name too long, a loop of links
+        why = err.strerror if isinstance(err, OSError) and err.strerror else "a loop of links"
+        diags.add(
+            "RF401",
+            *where,
+            f'attachment "{file}" cannot be read ({why})',
+            "list an ordinary file in the meeting folder",
+        )
+        return None
+    if not exists:
         hint = did_you_mean(rel, other_files) or "check the file name and folder"
         diags.add("RF401", *where, f'attachment "{file}" does not exist', hint)
         return None
-    resolved = full.resolve()
     if not resolved.is_relative_to(root):
         diags.add(
             "RF402",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from referat.render.templates import default_templates
+from referat.render import default_templates
 from referat.validate import BUILD_MARKER
 
 from .conftest import EXAMPLES, invoke, published, tree_digest, write_meeting

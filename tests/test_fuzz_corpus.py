@@ -23,16 +23,8 @@ FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file())
 #: Time one input may take in one check; the largest seed (the whole referat) takes ~0.05 s.
 SECONDS = 1.0
 
-_LINE_BREAKS = (
-    "BUG: YAML counts lone CR, NEL (U+0085), U+2028 and U+2029 as line breaks and referat "
-    "counts only LF, so every front matter diagnostic after such a character names a line "
-    "too far down (here RF107 for 'closd' one line low, or past the front matter); expected "
-    "the line the key is on"
-)
 #: (file in the corpus, check) -> why it fails; xfail(strict=True), so a fix shows up.
 KNOWN_BUGS = {
-    ("front_matter/bug-yaml-line-separator.txt", "front_matter"): _LINE_BREAKS,
-    ("front_matter/bug-yaml-lone-cr.txt", "front_matter"): _LINE_BREAKS,
     ("importer/bug-unclosed-fence-reordered.txt", "importer"): (
         "BUG: import puts sections in the configured order; a section that ends inside an "
         "unclosed code fence (the last one of the input) is then written before the others, "

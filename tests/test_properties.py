@@ -460,14 +460,6 @@ def test_builds_are_byte_identical(
 # --- bugs these properties found ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a meeting.yaml that is empty or holds only comments is no error: validate "
-    "prints 'No problems' and exits 0 (load.compose gives None, and _read_yaml_mapping "
-    "never reports the missing body and date), and build crashes with a traceback "
-    "(KeyError: the meeting id, in build._build_into: no summary for the meeting). "
-    "Expected RF106 for body and date, exit 1 from both",
-)
 @pytest.mark.parametrize("text", ["", "# dato følger\n", "\n\n"])
 def test_empty_meeting_yaml_is_an_error(text: str, tmp_path: Path) -> None:
     meeting = write_meeting(tmp_path / "2021-03-01", {"meeting.yaml": text})

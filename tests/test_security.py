@@ -318,14 +318,6 @@ def test_payloads_in_front_matter_and_meeting_yaml_are_inert(tmp_path: Path) -> 
         assert_build_inert(out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): mistune percent-encodes control characters in link destinations "
-    "('&#x09;javascript:' -> '%09javascript:'), which content.is_safe_url takes for a "
-    'relative URL, so the link is kept; mistune\'s renderer then writes href="#harmful-link": '
-    "inert, but a dead link (WeasyPrint logs 'No anchor #harmful-link'), where the README "
-    "promises that unsafe links lose their link and keep their text",
-)
 @pytest.mark.parametrize(
     "payload", ["[tab](&#x09;javascript:alert(1))", "[tab](<java\tscript:alert(1)>)"]
 )
@@ -477,13 +469,6 @@ def test_attachment_inside_by_an_absolute_link_is_published(tmp_path: Path) -> N
     assert copied.read_bytes() == b"%PDF-1.4\n" and not copied.is_symlink()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="BUG: an attachment that is a symlink loop (bilag/loop.pdf -> loop.pdf) makes "
-    "validate and build crash with a traceback (RuntimeError: Symlink loop, from "
-    "Path.resolve() in validate._attachment_problem); expected a diagnostic (RF401/RF404)",
-)
 def test_attachment_symlink_loop_is_a_diagnostic(tmp_path: Path) -> None:
     meeting = write_meeting(tmp_path / "m", {"01-foerste.md": listing("bilag/loop.pdf")})
     (meeting / "bilag").mkdir()
@@ -494,13 +479,6 @@ def test_attachment_symlink_loop_is_a_diagnostic(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Traceback" not in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="BUG: an attachment path with a name longer than the file system allows (255 bytes) "
-    "makes validate crash with a traceback (OSError ENAMETOOLONG from Path.exists() in "
-    "validate._attachment_problem); expected RF401",
-)
 def test_attachment_name_too_long_is_a_diagnostic(tmp_path: Path) -> None:
     meeting = write_meeting(tmp_path / "m", {"01-foerste.md": listing("a" * 300 + ".pdf")})
     result = invoke("validate", meeting)
@@ -563,11 +541,6 @@ def test_unlisted_link_to_dev_zero_does_not_exhaust_memory(tmp_path: Path) -> No
     assert "Traceback" not in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a FIFO named like an item file (07-pipe.md) makes validate hang: "
-    "load.read_text opens it and blocks; expected RF002 or RF404-like refusal",
-)
 def test_fifo_item_file_does_not_hang_validate(tmp_path: Path) -> None:
     meeting = write_meeting(tmp_path / "m")
     os.mkfifo(meeting / "03-pipe.md")

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import watchfiles
 
+from referat.commands.serve import DEFAULT_HOST
 from referat.render import html
 from referat.render.document import make_document
 from referat.render.templates import environment
 from referat.serve import (
-    DEFAULT_HOST,
     Preview,
     SourceFilter,
     host_allowed,

@@ -252,7 +252,7 @@ def _read_meeting(path: Path, diags: Collector) -> Mapping | None:
         node = compose(text, path, 0, diags)
     except YamlFailed:
         return None
-    return read_mapping(node, MEETING_FIELDS, Where(path), diags, what=MEETING_FILE)
+    return read_mapping(node, MEETING_FIELDS, Where(path, 0, text), diags, what=MEETING_FILE)
 
 
 def _write_new(path: Path, text: str) -> None:
