@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +203,7 @@ def build(
         stat = prefix + stat_fingerprint(files, folder)
         old = previous.get(meeting_id)
         content: str | None = None
-        if old is not None and _all_exist(out, old.outputs):
+        if old is not None and _all_exist(out, (*old.outputs, summary_file(meeting_id))):
             if old.stat == stat:
                 entries[meeting_id] = old
                 continue
@@ -404,7 +405,9 @@ def _archive(
     from .archive import Archive, page_paths
 
     archive = Archive(summaries, language, _Decisions(stage), edition)
-    if previous.pages:
+    # Pages are reused only where every previous one is a file referat wrote (not a link
+    # planted in OUT); otherwise all are rendered again.
+    if previous.pages and _all_exist(out, previous.pages):
         # Only pages that show something of a changed meeting can have changed.
         cases = {item.case for s in changed for item in s.items if item.case}
         specs = archive.specs(cases=cases, bodies={s.body for s in changed})
@@ -413,7 +416,7 @@ def _archive(
     else:
         specs = archive.specs()
         keys = {}
-    job = _PageJob(archive, out, stage, template_dir, previous.pages)
+    job = _PageJob(archive, out, stage, template_dir, previous.pages if keys else {})
     if jobs > 1 and len(specs) >= _PARALLEL_PAGES:
         done = _pages_in_workers(job, specs, jobs)
     else:
@@ -463,7 +466,7 @@ class _PageJob:
         for spec in specs:
             page = self.archive.page(spec)
             key = page.key
-            if self.previous.get(page.path) == key and (self.out / page.path).is_file():
+            if self.previous.get(page.path) == key and _all_exist(self.out, [page.path]):
                 _link_previous(self.out, self.stage, page.path)
                 done.append((page.path, key, False))
             else:
@@ -517,7 +520,14 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def _all_exist(out: Path, paths: Iterable[str]) -> bool:
-    return all(os.path.exists(out / p) for p in paths)
+    """Whether each is a regular file in OUT: a link planted there is never carried on."""
+    for rel in paths:
+        try:
+            if not stat.S_ISREG(os.lstat(os.path.join(out, rel)).st_mode):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _load_manifest(out: Path) -> _Manifest:

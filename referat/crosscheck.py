@@ -30,9 +30,30 @@ def cross_check(meetings: Sequence[MeetingSummary]) -> list[Diagnostic]:
                         "one body meets once a day: merge the two meetings, or correct the date",
                     )
                 )
+    if len(meetings) > 1:  # several meetings: the build writes an archive beside them
+        out.extend(_archive_names(meetings))
     out.extend(_case_titles(meetings))
     out.extend(_continuous_numbering(meetings))
     return out
+
+
+#: What the archive writes at the top of OUT, which a meeting's folder must not be called.
+ARCHIVE_NAMES = frozenset({"cases", "index.html"})
+
+
+def _archive_names(meetings: Sequence[MeetingSummary]) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            meeting.meeting_file,
+            1,
+            1,
+            "RF505",
+            f'the folder "{meeting.id.split("/")[0]}" is where the archive writes its pages',
+            "rename the folder (meeting folders usually sit in a folder per body)",
+        )
+        for meeting in meetings
+        if meeting.id.split("/")[0] in ARCHIVE_NAMES or meeting.id.startswith(".")
+    ]
 
 
 def _case_titles(meetings: Sequence[MeetingSummary]) -> list[Diagnostic]:

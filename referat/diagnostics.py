@@ -84,6 +84,7 @@ CODES: dict[str, Code] = {
         Code("RF502", _W, "one case number with different titles"),
         Code("RF503", _E, "gap in continuous numbering"),
         Code("RF504", _E, "overlap in continuous numbering"),
+        Code("RF505", _E, "meeting folder name is taken by the archive"),
         # RF6xx: approval
         Code("RF601", _E, "approved minutes without a digest"),
         Code("RF602", _E, "sources changed after approval"),

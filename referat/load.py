@@ -148,6 +148,16 @@ def compose(text: str, path: Path, line_offset: int, diags: Collector) -> yaml.N
     except yaml.YAMLError as err:
         _report_yaml_error(err, text, path, line_offset, diags)
         raise YamlFailed from None
+    except RecursionError:  # the pure-Python loader (no libyaml) on very deep nesting
+        diags.add(
+            "RF101",
+            path,
+            1 + line_offset,
+            1,
+            "invalid YAML: nested too deeply",
+            "write the value out flat",
+        )
+        raise YamlFailed from None
 
 
 def _report_yaml_error(

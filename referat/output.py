@@ -9,6 +9,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -87,6 +88,8 @@ class PdfCache:
         if self._previous is None:
             return None
         try:
+            if not stat.S_ISREG(os.lstat(self._previous / f"{key}.pdf").st_mode):
+                return None
             data = (self._previous / f"{key}.pdf").read_bytes()
             expected = (self._previous / f"{key}.sha256").read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError):

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import signal
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -314,8 +315,13 @@ def content_fingerprint(files: Sequence[str], root: Path) -> str:
     digest = hashlib.sha256()
     for name in files:
         digest.update(f"{name}\0".encode())
+        path = os.path.join(root, name)
         try:
-            with open(os.path.join(root, name), "rb") as handle:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                # A FIFO or device (no item can list it) would block or never end.
+                digest.update(b"not a regular file")
+                continue
+            with open(path, "rb") as handle:
                 digest.update(hashlib.sha256(handle.read()).digest())
         except OSError:
             digest.update(b"missing")

@@ -112,3 +112,15 @@ def test_continuous_numbering_starts_at_1_each_year(tmp_path: Path) -> None:
     found = json.loads(result.stdout)
     assert [(d["code"], Path(d["path"]).name) for d in found] == [("RF503", "04-a.md")]
     assert "as the first meeting of 2021" in found[0]["message"]
+
+
+def test_a_meeting_folder_named_like_the_archive(tmp_path: Path) -> None:
+    write_meeting(tmp_path / "a" / "cases")
+    write_meeting(tmp_path / "a" / "m2", {"meeting.yaml": MEETING.replace("03-01", "03-08")})
+    result = invoke("validate", tmp_path / "a", "--format", "json")
+    assert result.exit_code == 1
+    found = codes(result.stdout)
+    assert [(code, line) for code, _, line in found] == [("RF505", 1)]
+    assert found[0][1].endswith("cases/meeting.yaml")
+    # Alone it is no problem: one meeting gets no archive.
+    assert invoke("validate", tmp_path / "a" / "cases").exit_code == 0

@@ -264,7 +264,7 @@ CASES: dict[str, Case] = {
 SEPARATE = frozenset(
     {"RF005"}
     # Across meetings: tests/test_crosscheck.py. Approval: tests/test_lock.py.
-    | {"RF501", "RF502", "RF503", "RF504", "RF601", "RF602", "RF603"}
+    | {"RF501", "RF502", "RF503", "RF504", "RF505", "RF601", "RF602", "RF603"}
 )
 
 

@@ -511,12 +511,6 @@ def run_referat(args: list[str], timeout: float, memory: int | None = None) -> t
     return done.returncode, done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unlisted FIFO in a meeting folder (a warning, RF403) makes build hang: "
-    "pipeline.content_fingerprint opens and reads every file of the meeting; expected "
-    "the build to finish (skipping or refusing what is not a regular file)",
-)
 def test_unlisted_fifo_does_not_hang_build(tmp_path: Path) -> None:
     meeting = write_meeting(tmp_path / "m")
     os.mkfifo(meeting / "pipe")
@@ -525,13 +519,6 @@ def test_unlisted_fifo_does_not_hang_build(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unlisted symlink to /dev/zero in a meeting folder (a warning, RF403) makes "
-    "build read without end (pipeline.content_fingerprint: path.read_bytes()) until memory "
-    "runs out (MemoryError traceback here, under a 1.5 GB limit); expected the build to "
-    "finish without reading it",
-)
 def test_unlisted_link_to_dev_zero_does_not_exhaust_memory(tmp_path: Path) -> None:
     meeting = write_meeting(tmp_path / "m")
     (meeting / "zero").symlink_to("/dev/zero")
@@ -633,12 +620,6 @@ def test_build_writes_nothing_outside_out(tmp_path: Path, monkeypatch: pytest.Mo
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a meeting folder named 'cases' at the top of a repository has the id 'cases', "
-    "and the archive's case index (OUT/cases/index.html) silently replaces its page; the "
-    "build exits 0. Expected an error naming the clash (or another place for the page)",
-)
 def test_meeting_page_is_not_replaced_by_an_archive_page(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     write_meeting(repo / "cases")
@@ -648,14 +629,6 @@ def test_meeting_page_is_not_replaced_by_an_archive_page(tmp_path: Path) -> None
     assert result.exit_code == 1 or "Baggrund for sag 1" in page.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the incremental build reuses a previous output without checking what it is: "
-    "a symbolic link planted in OUT in place of an output (e.g. by a poisoned CI cache of "
-    "_build, as the README's workflow keeps) is hard-linked into the next OUT as a link, so "
-    "OUT points outside itself (a web server following links publishes the target). "
-    "Expected previous outputs to be reused only when they are regular files",
-)
 def test_link_planted_in_out_is_not_carried_into_the_next_build(tmp_path: Path) -> None:
     meeting = write_meeting(tmp_path / "src" / "m")
     out = tmp_path / "out"
@@ -895,13 +868,6 @@ def test_pathological_emphasis_renders_quickly() -> None:
         raise AssertionError("rendering 36 KB took more than 3 s") from None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="BUG: without libyaml (PyYAML built from source: load._LOADER falls back to the "
-    "pure-Python SafeLoader), YAML nested ~330 levels or more crashes validate with a "
-    "RecursionError traceback from yaml.compose; expected RF101 as with libyaml",
-)
 def test_deep_nesting_without_libyaml_is_a_diagnostic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
