@@ -67,8 +67,42 @@ _TOC_HEADINGS = frozenset(
 _ATTACHMENT_HEADINGS = frozenset({"bilag", "bilagsfortegnelse", "attachments", "appendices"})
 _INTERNAL_BANNER = re.compile(r">?\s*\**\s*(intern udgave|internal edition)\b.*", re.I)
 #: A table-of-contents line: text, dot leaders (or a tab, or spaces), a page number.
-_DOT_LEADER = re.compile(r".*?\S.*?(?:\.{3,}|…+|\. ?\. ?\.)\s*\d{1,4}\s*")
-_TOC_ENTRY = re.compile(r".*?\S.*?(?:\.{2,}|…+|\t| {2,}|\s)\s*\d{1,4}\s*")
+_TRAILING_NUMBER = re.compile(r"\d{1,4}\s*$")
+
+
+def _split_page_number(text: str) -> tuple[str, str] | None:
+    """``text`` without its trailing page number (and the space before it), if it ends in one.
+
+    Table-of-contents lines are recognised by plain string tests from the end: regular
+    expressions with two lazy wildcards took time quadratic in a long line.
+    """
+    match = _TRAILING_NUMBER.search(text)
+    if match is None:
+        return None
+    head = text[: match.start()]
+    return head, head.rstrip(" \t")
+
+
+def _is_dot_leader(text: str) -> bool:
+    """ "Øvrige sager..... 3": text, a leader of dots or an ellipsis, a page number."""
+    split = _split_page_number(text)
+    if split is None:
+        return False
+    head = split[1]
+    leader = head.endswith(("...", "…")) or re.search(r"\. ?\. ?\.$", head[-6:]) is not None
+    return leader and head.rstrip(". …").strip() != ""
+
+
+def _is_toc_entry(text: str) -> bool:
+    """Like :func:`_is_dot_leader`, but two dots, a tab or a space also separate the number."""
+    split = _split_page_number(text)
+    if split is None:
+        return False
+    raw, head = split
+    separated = raw != head or head.endswith(("..", "…"))
+    return separated and head.rstrip(". …\t").strip() != ""
+
+
 _BODY_WORDS = re.compile(
     r"\S*(?:udvalg|udvalget|råd|rådet|direktion|direktionen|ledelse|ledelsen|bestyrelse|"
     r"bestyrelsen|forum|committee|council|board)\b",
@@ -668,7 +702,7 @@ def _find_items(source: _Source, toc: set[int]) -> list[_Head]:
 def _item_head(index: int, text: str) -> _Head | None:
     plain = _plain(text)
     match = _ITEM.fullmatch(plain)
-    if match is None or _DOT_LEADER.fullmatch(plain):
+    if match is None or _is_dot_leader(plain):
         return None
     english = match[1].casefold() == "item"
     return _Head(index, int(match[2]), _plain(match[3]), english)
@@ -793,7 +827,7 @@ def _read_header(source: _Source, end: int, notes: _Notes) -> _Header:
                     names = []
                 (header.participants if name == "participants" else header.absent).extend(names)
             continue
-        if (in_toc and _toc_line(stripped)) or _DOT_LEADER.fullmatch(stripped):
+        if (in_toc and _toc_line(stripped)) or _is_dot_leader(stripped):
             header.toc_entries += 1
             index += 1
             continue
@@ -856,7 +890,7 @@ def _body_after_title(source: _Source, header: _Header, index: int, end: int) ->
     if text is None or _label(source.lines[found]) is not None:
         return index
     plain = _plain(text)
-    if plain.casefold() in _TOC_HEADINGS or _DOT_LEADER.fullmatch(plain) or len(plain) > 80:
+    if plain.casefold() in _TOC_HEADINGS or _is_dot_leader(plain) or len(plain) > 80:
         return index
     found_date = _find_date(plain)
     body = _title_body(plain[: found_date[1].start()] if found_date else plain)
@@ -939,7 +973,7 @@ def _label_value(source: _Source, index: int, end: int, value: str) -> tuple[lis
         if (
             source.headings[stop] is not None
             or _label(line) is not None
-            or _DOT_LEADER.fullmatch(line.strip())
+            or _is_dot_leader(line.strip())
         ):
             break
         marker = _LIST_MARKER.match(line)
@@ -986,7 +1020,7 @@ def _check_weekday(text: str, date: dt.date, line: int, notes: _Notes) -> None:
 
 def _toc_line(text: str) -> bool:
     """A line of a table of contents: a page number at the end, or an item as a list entry."""
-    if _TOC_ENTRY.fullmatch(text) or _LIST_MARKER.match(text):
+    if _is_toc_entry(text) or _LIST_MARKER.match(text):
         return True
     entry = _LIST_MARKER.sub("", text, count=1)
     link = _LINK.fullmatch(entry.strip())
@@ -1176,7 +1210,9 @@ class _ItemReader:
                         self.in_bilag = True
                     else:
                         self.start(target, number, target.heading)
-                    self.add(_Line(number, rest))
+                    # The text after "**Beslutning:**" now starts a line, where "#", ">",
+                    # "-" or "1." would make it a heading, quote or list: keep it text.
+                    self.add(_Line(number, _literal_start(rest)))
                     continue
             if self.current is None and not self.in_bilag and self.case is None:
                 label = _CASE_LABEL.fullmatch(stripped)
@@ -1357,7 +1393,9 @@ def _attachments(lines: list[_Line]) -> Iterator[ImportedAttachment]:
 
 
 def _markdown(lines: Sequence[_Line], notes: _Notes) -> str:
-    """A section's Markdown: page-break splits joined, runs of blank lines made one."""
+    """A section's Markdown: page-break splits joined, runs of blank lines made one, and a
+    code fence left open closed at its end (sections may be reordered, and an open fence
+    would swallow the headings written after it)."""
     joined = _join_page_breaks(list(lines), notes)
     out: list[str] = []
     for line in joined:
@@ -1367,7 +1405,40 @@ def _markdown(lines: Sequence[_Line], notes: _Notes) -> str:
         out.append("" if blank else line.text)
     while out and not out[-1].strip():
         out.pop()
+    fence = _open_fence(out)
+    if fence is not None:
+        if joined:
+            notes.add(joined[-1].number, "note", "a code block left open is closed here")
+        out.append(fence)
     return "\n".join(out) + "\n" if out else ""
+
+
+_BLOCK_START = re.compile(r"(#{1,6}(?=\s|$)|>|[-+*](?=\s)|\d{1,9}[.)](?=\s|$)|`{3,}|~{3,})")
+
+
+def _literal_start(text: str) -> str:
+    """``text`` with a backslash before block syntax at its start, so it stays a paragraph."""
+    stripped = text.lstrip(" ")
+    if _BLOCK_START.match(stripped):
+        return text[: len(text) - len(stripped)] + "\\" + stripped
+    return text
+
+
+def _open_fence(lines: Sequence[str]) -> str | None:
+    """The fence that closes a code block still open after ``lines``, if one is."""
+    fence: str | None = None
+    for line in lines:
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > 3:
+            continue
+        if fence is None:
+            opened = re.match(r"(`{3,}|~{3,})(.*)", stripped)
+            if opened and not (opened[1][0] == "`" and "`" in opened[2]):
+                fence = opened[1]
+        elif len(stripped) >= len(fence) and set(stripped) == {fence[0]}:
+            fence = None
+    return fence
 
 
 def _join_page_breaks(lines: list[_Line], notes: _Notes) -> list[_Line]:

@@ -24,27 +24,7 @@ FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file())
 SECONDS = 1.0
 
 #: (file in the corpus, check) -> why it fails; xfail(strict=True), so a fix shows up.
-KNOWN_BUGS = {
-    ("importer/bug-unclosed-fence-reordered.txt", "importer"): (
-        "BUG: import puts sections in the configured order; a section that ends inside an "
-        "unclosed code fence (the last one of the input) is then written before the others, "
-        "and its fence swallows their headings: the imported item has no Beslutning section "
-        "(RF204) and its text sits in a code block under Baggrund; expected the fence closed "
-        "at the end of its section"
-    ),
-    ("importer/bug-inline-section-heading.txt", "importer"): (
-        "BUG: the text after an inline section label ('**Beslutning:** # 3 på listen ...') is "
-        "written at the start of a line of the section, where '#' (or '##', a fence, '>') "
-        "is block syntax: the imported item gets a level-1 heading (RF209) or a section of "
-        "its own; expected the text kept as text (escaped where it starts a line)"
-    ),
-    ("importer/bug-long-line-quadratic.txt", "importer"): (
-        "BUG: importer._DOT_LEADER and _TOC_ENTRY ('.*?\\S.*?(...)\\s*\\d{1,4}\\s*') take "
-        "time quadratic in the length of a line before the first item: a 12 KB logo as a "
-        "data: URI (16 KB of text, as converters write images) takes ~4 s to import, a "
-        "10 KB line ~1.6 s, 20 KB ~5.5 s, a 1 MB line hours; expected time linear in the input"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def cases() -> list[object]:
