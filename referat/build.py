@@ -444,7 +444,8 @@ class _Decisions:
     @functools.lru_cache(maxsize=512)  # noqa: B019 (one object per build)
     def __call__(self, meeting_id: str) -> list[tuple[str | None, str | None]]:
         text = (self._stage / summary_file(meeting_id)).read_text(encoding="utf-8")
-        return MeetingSummary.from_json(json.loads(text)).decisions
+        items = json.loads(text)["items"]
+        return [(item["decision_heading"], item["decision_html"]) for item in items]
 
 
 @dataclass
@@ -484,7 +485,10 @@ def _pages_in_workers(
     global _JOB
     _JOB = job  # inherited by the forked workers, so the summaries are not sent to them
     try:
-        chunks = [list(specs[i :: jobs * 4]) for i in range(jobs * 4)]
+        # Neighbouring cases mostly share meetings: contiguous chunks let each worker read
+        # a meeting's decisions once.
+        size = -(-len(specs) // (jobs * 4))
+        chunks = [list(specs[i : i + size]) for i in range(0, len(specs), size)]
         return [done for batch in run_in_workers(_run_pages, chunks, jobs) for done in batch]
     finally:
         _JOB = None
