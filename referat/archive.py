@@ -109,21 +109,6 @@ class Archive:
         return _feed(name, self.by_body[name], self.words, self.language)
 
 
-def pages(
-    meetings: Sequence[MeetingSummary],
-    language: Language,
-    decisions: Decisions,
-    edition: str = "public",
-    *,
-    cases: Iterable[str] | None = None,
-    bodies: Iterable[str] | None = None,
-    indexes: bool = True,
-) -> list[Page]:
-    """The archive pages of ``meetings``: all, or only those of the given cases and bodies."""
-    archive = Archive(meetings, language, decisions, edition)
-    return [archive.page(spec) for spec in archive.specs(cases, bodies, indexes)]
-
-
 def page_paths(meetings: Sequence[MeetingSummary]) -> set[str]:
     """The paths of every archive page of ``meetings``, without making the pages."""
     paths = {"index.html", "cases/index.html"}

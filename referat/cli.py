@@ -13,10 +13,18 @@ import typer
 
 from . import __version__
 from .commands import register_all
-from .commands.common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption, EditionChoice
+from .commands.common import (
+    EXIT_OK,
+    EXIT_SOURCES,
+    EXIT_USAGE,
+    ConfigOption,
+    EditionChoice,
+    EditionOption,
+    TemplateDirOption,
+)
 from .diagnostics import has_errors
 from .pipeline import WorkerDied, validate_paths
-from .report import WRITERS, display_path, summary, write_text
+from .report import WRITERS, display_path, write_text
 from .validate import NoMeetings
 
 if TYPE_CHECKING:
@@ -116,21 +124,8 @@ def build_command(
         list[OutputFormat] | None,
         typer.Option("-f", "--format", help="Format to write; repeatable.  [default: html]"),
     ] = None,
-    edition: Annotated[
-        EditionChoice,
-        typer.Option(
-            "--edition", help="public: closed items show number and case only; internal: all."
-        ),
-    ] = EditionChoice.public,
-    template_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--template-dir",
-            exists=True,
-            file_okay=False,
-            help="Folder of templates that replace the defaults of the same name.",
-        ),
-    ] = None,
+    edition: EditionOption = EditionChoice.public,
+    template_dir: TemplateDirOption = None,
     config: ConfigOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Render everything, ignoring the previous build.")
@@ -245,4 +240,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main", "summary"]
+__all__ = ["app", "main"]

@@ -20,6 +20,23 @@ class EditionChoice(StrEnum):
     internal = "internal"
 
 
+EditionOption = Annotated[
+    EditionChoice,
+    typer.Option(
+        "--edition", help="public: closed items show number and case only; internal: all."
+    ),
+]
+
+TemplateDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--template-dir",
+        exists=True,
+        file_okay=False,
+        help="Folder of templates that replace the defaults of the same name.",
+    ),
+]
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option(

@@ -14,7 +14,15 @@ import typer
 
 from ..report import write_text
 from ..validate import NoMeetings
-from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption, EditionChoice
+from .common import (
+    EXIT_OK,
+    EXIT_SOURCES,
+    EXIT_USAGE,
+    ConfigOption,
+    EditionChoice,
+    EditionOption,
+    TemplateDirOption,
+)
 
 if TYPE_CHECKING:  # the server (http.server, watchfiles) is imported when it is started
     from ..serve import Site
@@ -55,21 +63,8 @@ def serve(
             help="Address to listen on; anything but loopback exposes the minutes.",
         ),
     ] = DEFAULT_HOST,
-    edition: Annotated[
-        EditionChoice,
-        typer.Option(
-            "--edition", help="public: closed items show number and case only; internal: all."
-        ),
-    ] = EditionChoice.public,
-    template_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--template-dir",
-            exists=True,
-            file_okay=False,
-            help="Folder of templates that replace the defaults of the same name.",
-        ),
-    ] = None,
+    edition: EditionOption = EditionChoice.public,
+    template_dir: TemplateDirOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Preview the pages on localhost; rebuild on every save and reload the browser."""
