@@ -306,9 +306,7 @@ def _build_into(
         folder = Path(summary.folder)
         stat, content = plan[result.id]
         if content is None:
-            content = (
-                stat.rsplit("|", 1)[0] + "|" + content_fingerprint(meeting_files(folder), folder)
-            )
+            content = stat.rsplit("|", 1)[0] + "|" + result.content
         entries[result.id] = _Entry(
             stat,
             content,

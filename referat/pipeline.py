@@ -91,6 +91,8 @@ class Result:
     """Source files read."""
     laid_out: int = 0
     """PDFs laid out."""
+    content: str = ""
+    """Digest of the meeting's files (rendered meetings only), for the next build's plan."""
 
 
 def process(task: Task) -> Result:
@@ -115,6 +117,8 @@ def process(task: Task) -> Result:
             encoding="utf-8",
         )
         result.summary = summary.without_decisions()
+        # Hashed here, in the worker, while the files are in the page cache.
+        result.content = content_fingerprint(meeting_files(task.folder), task.folder)
     elif meeting is not None:
         result.summary = for_checks(meeting)
     result.diagnostics = diags.sorted()
