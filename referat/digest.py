@@ -23,6 +23,7 @@ import yaml
 from .diagnostics import Collector
 from .load import YamlFailed, compose
 from .model import Item, Meeting
+from .parse import ATX_HEADING, closes_fence, fence_opened
 
 #: The manifest written by ``referat lock``, in ``sha256sum`` format; hidden, so that
 #: validation does not report it as an unlisted file (RF403).
@@ -34,11 +35,6 @@ _DIGEST = re.compile(r"sha256:([0-9a-fA-F]{64})")
 _HINT = (
     "an approved referat must not change; if the change is itself approved, run referat lock again"
 )
-
-# The line rules of parse.split_body: an ATX heading is up to three spaces, one to six '#',
-# then a space, a tab or the end of the line; a fence is three or more '`' or '~'.
-_ATX = re.compile(r" {0,3}#{1,6}(?:[ \t].*)?")
-_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 
 
 # --------------------------------------------------------------------------------------
@@ -60,7 +56,7 @@ def normalise_markdown(markdown: str) -> str:
     for line in markdown.replace("\r\n", "\n").split("\n"):
         if fence is not None:
             out.append(line)
-            if _closes(line, fence):
+            if closes_fence(line, fence):
                 fence = None
             continue
         if not line.strip(" \t"):
@@ -70,23 +66,12 @@ def normalise_markdown(markdown: str) -> str:
             out.append("")
         blank_run = False
         out.append(line)
-        opened = _FENCE_OPEN.fullmatch(line)
-        if opened and not (opened[1][0] == "`" and "`" in opened[2]):
-            fence = opened[1]
+        fence = fence_opened(line)
     return "\n".join(out)
 
 
 def _is_heading(line: str) -> bool:
-    return _ATX.fullmatch(line) is not None
-
-
-def _closes(line: str, fence: str) -> bool:
-    stripped = line.strip()
-    return (
-        len(line) - len(line.lstrip(" ")) <= 3
-        and len(stripped) >= len(fence)
-        and set(stripped) == {fence[0]}
-    )
+    return ATX_HEADING.fullmatch(line) is not None
 
 
 def canonical_json(value: object) -> str:

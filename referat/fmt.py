@@ -41,7 +41,7 @@ from .diagnostics import Collector, Diagnostic, has_errors
 from .fields import ITEM_FIELDS, MEETING_FIELDS, Field, Mapping, Where, read_mapping
 from .load import YamlFailed, compose, read_text, split_front_matter
 from .model import Phase
-from .parse import _ATX, _FENCE_OPEN, _closes, split_body
+from .parse import ATX_HEADING, closes_fence, fence_opened, split_body
 from .sources import dump_yaml
 from .validate import MEETING_FILE, find_meetings, read_item
 
@@ -132,7 +132,7 @@ def _heading_level(line: str) -> int | None:
     """The level of an ATX heading line (as :func:`referat.parse.split_body` reads them)."""
     if not line.lstrip(" ").startswith("#") or len(line) - len(line.lstrip(" ")) > 3:
         return None
-    match = _ATX.fullmatch(line)
+    match = ATX_HEADING.fullmatch(line)
     return len(match[1]) if match else None
 
 
@@ -142,14 +142,12 @@ def _blocks(lines: Sequence[str]) -> Iterator[tuple[str, str]]:
     fence: str | None = None
     for line in lines:
         if fence is not None:
-            if _closes(line, fence):
+            if closes_fence(line, fence):
                 fence = None
             yield "fence", line
             continue
-        indent = len(line) - len(line.lstrip(" "))
-        opened = _FENCE_OPEN.fullmatch(line) if indent <= 3 else None
-        if opened and not (opened[1][0] == "`" and "`" in opened[2]):
-            fence = opened[1]
+        fence = fence_opened(line)
+        if fence is not None:
             yield "fence", line
         elif _is_blank(line):
             yield "blank", line

@@ -21,13 +21,12 @@ from babel.dates import get_day_names, get_month_names
 
 from .config import Config, Language, SectionSpec
 from .model import Phase
+from .parse import ATX_HEADING, closes_fence, fence_opened
 from .sources import item_file_name, item_text, meeting_text
 
 NoteLevel = Literal["error", "warning", "note"]
 
 # CommonMark ATX headings, as in parse.py: up to three spaces, 1-6 '#', then the text.
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
-_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _BOLD_LINE = re.compile(r"\s*(\*\*|__)(?=\S)(.+?)(?<=\S)\1\s*:?\s*")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _SPACES = re.compile(r"\s+")
@@ -368,22 +367,16 @@ class _Source:
             if fence is not None:
                 fenced.append(True)
                 headings.append(None)
-                stripped = line.strip()
-                if (
-                    len(line) - len(line.lstrip(" ")) <= 3
-                    and len(stripped) >= len(fence)
-                    and set(stripped) == {fence[0]}
-                ):
+                if closes_fence(line, fence):
                     fence = None
                 continue
-            opened = _FENCE_OPEN.fullmatch(line)
-            if opened and not (opened[1][0] == "`" and "`" in opened[2]):
-                fence = opened[1]
+            fence = fence_opened(line)
+            if fence is not None:
                 fenced.append(True)
                 headings.append(None)
                 continue
             fenced.append(False)
-            match = _ATX.fullmatch(line)
+            match = ATX_HEADING.fullmatch(line)
             headings.append((len(match[1]), (match[2] or "").strip()) if match else None)
         return cls(lines, fenced, headings)
 
@@ -1428,15 +1421,9 @@ def _open_fence(lines: Sequence[str]) -> str | None:
     """The fence that closes a code block still open after ``lines``, if one is."""
     fence: str | None = None
     for line in lines:
-        stripped = line.strip()
-        indent = len(line) - len(line.lstrip(" "))
-        if indent > 3:
-            continue
         if fence is None:
-            opened = re.match(r"(`{3,}|~{3,})(.*)", stripped)
-            if opened and not (opened[1][0] == "`" and "`" in opened[2]):
-                fence = opened[1]
-        elif len(stripped) >= len(fence) and set(stripped) == {fence[0]}:
+            fence = fence_opened(line)
+        elif closes_fence(line, fence):
             fence = None
     return fence
 

@@ -5,10 +5,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# CommonMark ATX headings: up to three spaces, 1-6 '#', then a space or the end of line;
-# an optional closing run of '#' is not part of the text.
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+#: CommonMark ATX headings: up to three spaces, 1-6 '#', then a space or the end of line;
+#: an optional closing run of '#' is not part of the text. Group 1: the marks, 2: the text.
+ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
 _FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+
+
+def fence_opened(line: str) -> str | None:
+    """The fence (three or more '`' or '~') that ``line`` opens, or None.
+
+    These line rules (with :data:`ATX_HEADING` and :func:`closes_fence`) are the ones the
+    section scan uses; ``fmt``, ``lock`` and ``import`` read lines by them too.
+    """
+    opened = _FENCE_OPEN.fullmatch(line)
+    if opened is None or (opened[1][0] == "`" and "`" in opened[2]):
+        return None
+    return opened[1]
+
+
+def closes_fence(line: str, fence: str) -> bool:
+    """Whether ``line`` closes a code block opened by ``fence``."""
+    stripped = line.strip()
+    return (
+        len(line) - len(line.lstrip(" ")) <= 3
+        and len(stripped) >= len(fence)
+        and set(stripped) == {fence[0]}
+    )
 
 
 @dataclass(frozen=True)
@@ -63,15 +85,13 @@ def split_body(body: str, first_line: int) -> list[Part]:
         stop = len(body) if stop < 0 else stop + 1
         text = body[begin:stop].rstrip("\r\n")
         if fence is not None:
-            if _closes(text, fence):
+            if closes_fence(text, fence):
                 fence = None
             continue
-        opened = _FENCE_OPEN.fullmatch(text)
-        if opened:
-            if not (opened[1][0] == "`" and "`" in opened[2]):
-                fence = opened[1]
+        if _FENCE_OPEN.fullmatch(text):
+            fence = fence_opened(text)
             continue
-        match = _ATX.fullmatch(text)
+        match = ATX_HEADING.fullmatch(text)
         if match is None or len(match[1]) > 2:
             continue
         parts.append(Part(heading, body[start:begin], start_line))
@@ -100,12 +120,3 @@ def _candidates(body: str) -> list[int]:
                 break
             at = body.find(marker, end)
     return sorted(starts)
-
-
-def _closes(line: str, fence: str) -> bool:
-    stripped = line.strip()
-    return (
-        len(line) - len(line.lstrip(" ")) <= 3
-        and len(stripped) >= len(fence)
-        and set(stripped) == {fence[0]}
-    )
