@@ -18,7 +18,7 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Language, find_config, load_config
@@ -40,7 +40,10 @@ from .pipeline import (
 )
 from .render import default_templates
 from .summary import MeetingSummary
-from .validate import MEETING_FILE, NoMeetings, find_meetings
+from .validate import meetings_in
+
+if TYPE_CHECKING:  # Jinja and the archive are imported when an archive is written
+    from .archive import Archive
 
 __all__ = ["FORMATS", "Built", "OutputError", "build"]
 
@@ -183,9 +186,7 @@ def build(
     out = check_output(out)
     forget_configs()
     diags = Collector()
-    found = list(find_meetings(path, diags))
-    if not found and not len(diags):
-        raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
+    found = meetings_in([path], diags)
     archive = len(found) > 1
     language = _archive_language(path, config_file)
     key = _build_key(formats, edition, template_dir, archive, language)
@@ -450,7 +451,7 @@ class _Decisions:
 class _PageJob:
     """Everything rendering archive pages needs; worker processes get it by fork."""
 
-    archive: Any
+    archive: Archive
     out: Path
     stage: Path
     template_dir: Path | None

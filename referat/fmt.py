@@ -35,7 +35,7 @@ from typing import Literal
 
 import yaml
 
-from .config import Config, Language, SectionSpec, find_config, load_config
+from .config import Config, Language, SectionSpec, load_config
 from .content import render
 from .diagnostics import Collector, Diagnostic, has_errors
 from .fields import ITEM_FIELDS, MEETING_FIELDS, Field, Mapping, Where, read_mapping
@@ -43,7 +43,7 @@ from .load import YamlFailed, compose, read_text, split_front_matter
 from .model import Phase
 from .parse import ATX_HEADING, closes_fence, fence_opened, split_body
 from .sources import dump_yaml
-from .validate import MEETING_FILE, find_meetings, read_item
+from .validate import MEETING_FILE, config_for, find_meetings, read_item
 
 #: Diagnostics that make a file impossible to format safely: fmt would have to guess.
 REFUSING = frozenset(
@@ -506,7 +506,7 @@ def sources(
             if not meetings and not len(diags):
                 raise NotASource(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
         for folder, _ in meetings:
-            config = override or _config_for(folder, configs, diags)
+            config = override or config_for(folder, configs, diags)
             meeting = _meeting_source(folder, config)
             files = [path] if path.is_file() else _meeting_files(folder)
             for file in files:
@@ -521,15 +521,6 @@ def sources(
         if has_errors([d])
     ]
     return list(found.values()), problems
-
-
-def _config_for(folder: Path, cache: dict[Path, Config], diags: Collector) -> Config:
-    path = find_config(folder)
-    if path is None:
-        return Config()
-    if path not in cache:
-        cache[path] = load_config(path, diags)
-    return cache[path]
 
 
 def _meeting_files(folder: Path) -> list[Path]:

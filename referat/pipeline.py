@@ -350,22 +350,16 @@ def validate_paths(paths: Sequence[Path], config_file: Path | None, jobs: int) -
     Raises :class:`~referat.validate.NoMeetings` for a path that holds no meeting.
     """
     from .crosscheck import cross_check  # the checks across meetings need the summaries
-    from .validate import NoMeetings, find_meetings
+    from .validate import meetings_in
 
     diags = Collector()
     forget_configs()
     if config_file is not None:
         _config(config_file, diags)
-    tasks: list[Task] = []
-    seen: set[Path] = set()
-    for path in paths:
-        found = list(find_meetings(path, diags))
-        if not found and not len(diags):
-            raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
-        for folder, meeting_id in found:
-            if folder.resolve() not in seen:
-                seen.add(folder.resolve())
-                tasks.append(Task(folder, meeting_id, config_file_for(folder, config_file), None))
+    tasks = [
+        Task(folder, meeting_id, config_file_for(folder, config_file), None)
+        for folder, meeting_id in meetings_in(paths, diags)
+    ]
     results = run(tasks, jobs)
     summaries = [r.summary for r in results if r.summary is not None]
     for result in results:

@@ -50,21 +50,12 @@ def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
     result = Checked()
     configs: dict[Path, Config] = {}
     override = load_config(config_file, diags) if config_file else None
-    seen: set[Path] = set()
-    for path in paths:
-        found = list(find_meetings(path, diags))
-        if not found and not len(diags):
-            raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
-        for folder, meeting_id in found:
-            key = folder.resolve()
-            if key in seen:
-                continue
-            seen.add(key)
-            config = override or _config_for(folder, configs, diags)
-            meeting, files = read_meeting(folder, meeting_id, config, diags)
-            result.files += files
-            if meeting is not None:
-                result.meetings.append(meeting)
+    for folder, meeting_id in meetings_in(paths, diags):
+        config = override or config_for(folder, configs, diags)
+        meeting, files = read_meeting(folder, meeting_id, config, diags)
+        result.files += files
+        if meeting is not None:
+            result.meetings.append(meeting)
     result.meetings.sort(key=lambda m: m.id)
     # Imported here: the summaries come from the renderer's document model.
     from .crosscheck import cross_check
@@ -75,7 +66,24 @@ def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
     return result
 
 
-def _config_for(folder: Path, cache: dict[Path, Config], diags: Collector) -> Config:
+def meetings_in(paths: Sequence[Path], diags: Collector) -> list[tuple[Path, str]]:
+    """Each meeting folder under ``paths`` once, with its id; raises :class:`NoMeetings` for
+    a path that holds none (unless problems found on the way explain why)."""
+    out: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for path in paths:
+        found = list(find_meetings(path, diags))
+        if not found and not len(diags):
+            raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
+        for folder, meeting_id in found:
+            if folder.resolve() not in seen:
+                seen.add(folder.resolve())
+                out.append((folder, meeting_id))
+    return out
+
+
+def config_for(folder: Path, cache: dict[Path, Config], diags: Collector) -> Config:
+    """The configuration of a meeting folder (the nearest referat.yaml), loaded once."""
     path = find_config(folder)
     if path is None:
         return Config()
