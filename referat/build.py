@@ -14,18 +14,28 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Language, find_config, load_config
 from .crosscheck import cross_check
 from .diagnostics import Collector, Diagnostic, has_errors
 from .model import Edition
-from .output import CACHE_DIR, OutputError, check_output, link_or_copy, staging, summary_file
+from .output import (
+    CACHE_DIR,
+    OutputError,
+    Stage,
+    check_output,
+    link_or_copy,
+    staging,
+    summary_file,
+    write_new,
+)
 from .pipeline import (
     RenderOptions,
     Result,
@@ -40,7 +50,7 @@ from .pipeline import (
 )
 from .render import default_templates
 from .summary import MeetingSummary
-from .validate import meetings_in
+from .validate import BUILD_MARKER, real_meetings_in
 
 if TYPE_CHECKING:  # Jinja and the archive are imported when an archive is written
     from .archive import Archive
@@ -49,8 +59,9 @@ __all__ = ["FORMATS", "Built", "OutputError", "build"]
 
 #: Formats ``-f`` accepts, in the order ``all`` builds them.
 FORMATS = ("html", "md", "json", "pdf")
-_MANIFEST = f"{CACHE_DIR}/manifest.json"
-_MANIFEST_FORMAT = 1
+_MANIFEST = f"{CACHE_DIR}/manifest.jsonl"
+_DECODER = json.JSONDecoder()
+_MANIFEST_FORMAT = 2
 
 
 @dataclass
@@ -79,7 +90,12 @@ class Built:
 
 
 class _Entry:
-    """What the manifest keeps of one meeting; its summary is read only when needed."""
+    """What the manifest keeps of one meeting; its summary is parsed only when needed.
+
+    In the manifest (JSON Lines) each meeting is one line, ``[head,summary]``: the head is
+    read alone, and the summary's JSON text is copied as it is into the next manifest while
+    the meeting does not change.
+    """
 
     def __init__(
         self,
@@ -89,62 +105,82 @@ class _Entry:
         diagnostics: tuple[tuple[str, int, int, str, str, str | None], ...],
         *,
         summary: MeetingSummary | None = None,
-        raw: dict[str, Any] | None = None,
+        folder: str = "",
+        items: int = 0,
+        summary_text: str | None = None,
     ) -> None:
         self.stat = stat
         self.content = content
         self.outputs = outputs
         self.diagnostics = diagnostics
         self._summary = summary
-        self._raw = raw  # as the manifest held it: written back as it is, parsed when needed
-        self.folder = summary.folder if summary is not None else str(raw["summary"]["folder"])  # type: ignore[index]
+        self._summary_text = summary_text  # as the manifest held it
+        self.folder = summary.folder if summary is not None else folder
+        self.item_count = len(summary.items) if summary is not None else items
 
-    @functools.cached_property
+    @property
     def summary(self) -> MeetingSummary:
         """The meeting's summary, without decisions."""
         if self._summary is None:
-            assert self._raw is not None
-            self._summary = MeetingSummary.from_json(self._raw["summary"])
+            assert self._summary_text is not None
+            data = json.loads(self._summary_text)
+            if not isinstance(data, dict):
+                raise TypeError("not a summary")
+            self._summary = MeetingSummary.from_json(data)
         return self._summary
-
-    @property
-    def item_count(self) -> int:
-        """How many items the meeting has (without reading the summary)."""
-        if self._raw is not None:
-            return len(self._raw["summary"]["items"])
-        return len(self.summary.items)
 
     def with_stat(self, stat: str) -> _Entry:
         """The same entry for files whose times changed and contents did not."""
         return _Entry(
-            stat, self.content, self.outputs, self.diagnostics, summary=self._summary, raw=self._raw
+            stat,
+            self.content,
+            self.outputs,
+            self.diagnostics,
+            summary=self._summary,
+            folder=self.folder,
+            items=self.item_count,
+            summary_text=self._summary_text,
         )
 
-    def to_json(self) -> dict[str, Any]:
-        if self._raw is not None:
-            return {**self._raw, "stat": self.stat}
-        return {
-            "stat": self.stat,
-            "content": self.content,
-            "outputs": list(self.outputs),
-            "summary": self.summary.to_json(),
-            "diagnostics": [list(d) for d in self.diagnostics],
-        }
+    def to_line(self, meeting_id: str) -> str:
+        """The entry's line in the manifest (without its line break)."""
+        head = [
+            meeting_id,
+            self.stat,
+            self.content,
+            list(self.outputs),
+            [list(d) for d in self.diagnostics],
+            self.folder,
+            self.item_count,
+        ]
+        text = self._summary_text
+        if text is None:
+            text = json.dumps(self.summary.to_json(), ensure_ascii=False, separators=(",", ":"))
+        return "[" + json.dumps(head, ensure_ascii=False, separators=(",", ":")) + "," + text + "]"
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> _Entry:
-        if not isinstance(data["summary"], dict) or not isinstance(data["summary"]["folder"], str):
+    def from_line(cls, line: str) -> tuple[str, _Entry]:
+        """The meeting id and entry of a manifest line (raises ValueError, TypeError...)."""
+        head, end = _DECODER.raw_decode(line, 1)
+        meeting_id, stat, content, outputs, diagnostics, folder, items = head
+        summary_text = line[end + 1 : -1]
+        if not (line[end] == "," and summary_text.startswith("{") and line.endswith("}]")):
+            raise ValueError("not a manifest line")
+        if not isinstance(folder, str):
             raise TypeError("not a summary")
-        return cls(
-            str(data["stat"]),
-            str(data["content"]),
-            tuple(str(p) for p in data["outputs"]),
+        entry = cls(
+            str(stat),
+            str(content),
+            tuple(str(p) for p in outputs),
             tuple(
                 (str(p), int(ln), int(c), str(code), str(m), h)
-                for p, ln, c, code, m, h in data["diagnostics"]
+                for p, ln, c, code, m, h in diagnostics
             ),
-            raw=data,
+            folder=folder,
+            items=int(items),
+            summary_text=summary_text,
         )
+        return str(meeting_id), entry
 
     def restored_diagnostics(self) -> list[Diagnostic]:
         """The meeting's own warnings as the build that rendered it found them."""
@@ -186,7 +222,7 @@ def build(
     out = check_output(out)
     forget_configs()
     diags = Collector()
-    found = meetings_in([path], diags)
+    found = real_meetings_in([path], diags)
     archive = len(found) > 1
     language = _archive_language(path, config_file)
     key = _build_key(formats, edition, template_dir, archive, language)
@@ -197,10 +233,10 @@ def build(
     # configuration are as the previous build saw them, and its outputs are still there.
     entries: dict[str, _Entry] = {}
     todo: list[tuple[Path, str, Path | None, str, str | None]] = []
-    for folder, meeting_id in found:
+    for folder, meeting_id, real in found:
         config = config_file_for(folder, config_file)
         files = meeting_files(folder)
-        prefix = f"{folder.resolve()}|{_file_digest(config) if config else '-'}|"
+        prefix = f"{real}|{_file_digest(config) if config else '-'}|"
         stat = prefix + stat_fingerprint(files, folder)
         old = previous.get(meeting_id)
         content: str | None = None
@@ -214,7 +250,7 @@ def build(
                 continue
         todo.append((folder, meeting_id, config, stat, content))
 
-    removed = set(previous) - {meeting_id for _, meeting_id in found}
+    removed = set(previous) - {meeting_id for _, meeting_id, _ in found}
     unchanged = all(entries[m] is previous[m] for m in entries)
     if (
         previous
@@ -233,8 +269,12 @@ def build(
 
     try:
         with staging(out) as stage:
+            # The output this build replaces becomes the next build's spare only when it was
+            # built with the same options: no other edition is ever kept beside OUT.
+            stage.keep_replaced = manifest.key == key
+            spare = _usable_spare(stage, key)
             options = RenderOptions(
-                stage=stage,
+                stage=stage.path,
                 previous=out,
                 formats=tuple(formats),
                 edition=edition,
@@ -244,12 +284,13 @@ def build(
                 reuse_pdfs=not force,
             )
             return _build_into(
-                stage,
+                stage.path,
                 out,
                 options,
                 todo,
                 entries,
                 manifest if previous else _Manifest(),
+                spare,
                 removed,
                 diags,
                 key,
@@ -261,6 +302,60 @@ def build(
         return Built(diagnostics=failure.diagnostics)
 
 
+def _usable_spare(stage: Stage, key: str) -> _Manifest | None:
+    """What a reused staging folder (the spare) holds, when it can be brought up to date.
+
+    It can when its manifest is of this build's options and its files are exactly those
+    the manifest names, all regular files (nothing planted, nothing missing). Otherwise,
+    and when the stage is new, its contents are removed and None returned: fill from nothing.
+    """
+    if not stage.reused:
+        return None
+    spare = _load_manifest(stage.path)
+    expected = {BUILD_MARKER, _MANIFEST, *spare.pages}
+    for meeting_id, entry in spare.meetings.items():
+        expected.update(entry.outputs)
+        expected.add(summary_file(meeting_id))
+    pdfs = f"{CACHE_DIR}/pdf"
+    if spare.key == key and spare.meetings and _tree_is(stage.path, expected, skip=pdfs):
+        _remove_tree(stage.path / pdfs)  # PDFs come from OUT's cache; these would pile up
+        return spare
+    for child in os.listdir(stage.path):
+        if child != BUILD_MARKER:
+            _remove_tree(stage.path / child)
+    return None
+
+
+def _tree_is(root: Path, expected: set[str], *, skip: str) -> bool:
+    """Whether the files below ``root`` are exactly ``expected``, all regular files
+    (folder ``skip`` aside). Reads folders only (no stat calls): this runs on every build."""
+    found = 0
+    folders = [""]
+    while folders:
+        rel = folders.pop()
+        try:
+            entries = list(os.scandir(os.path.join(root, rel)))
+        except OSError:
+            return False
+        for item in entries:
+            name = f"{rel}/{item.name}" if rel else item.name
+            if item.is_dir(follow_symlinks=False):
+                if name != skip:
+                    folders.append(name)
+            elif not item.is_file(follow_symlinks=False) or name not in expected:
+                return False
+            else:
+                found += 1
+    return found == len(expected)
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
 def _build_into(
     stage: Path,
     out: Path,
@@ -268,6 +363,7 @@ def _build_into(
     todo: list[tuple[Path, str, Path | None, str, str | None]],
     entries: dict[str, _Entry],
     previous: _Manifest,
+    spare: _Manifest | None,
     removed: set[str],
     diags: Collector,
     key: str,
@@ -275,9 +371,7 @@ def _build_into(
     jobs: int,
     on_meeting: Callable[[int, int], None] | None,
 ) -> Built:
-    for entry in entries.values():
-        for rel in (*entry.outputs, summary_file(entry.summary.id)):
-            _link_previous(out, stage, rel)
+    _stage_unchanged(stage, out, entries, spare)
     done = 0
 
     def progress(result: Result) -> None:
@@ -343,22 +437,63 @@ def _build_into(
             language,
             options.template_dir,
             previous,
+            spare.pages if spare is not None else None,
             changed,
             options.edition,
             jobs,
         )
-    _write_json(
-        stage / _MANIFEST,
-        {
-            "format": _MANIFEST_FORMAT,
-            "key": key,
-            "meetings": {m: entries[m].to_json() for m in sorted(entries)},
-            "pages": page_keys,
-            "cross": [[str(d.path), d.line, d.column, d.code, d.message, d.hint] for d in cross],
-        },
-    )
+    elif spare is not None:
+        for page_path in spare.pages:
+            _unlink(stage, page_path)
+    _write_manifest(stage, key, entries, page_keys, cross)
     laid_out = sum(r.laid_out for r in results)
     return _built(summaries, diags, len(results), rendered_pages, laid_out, written=True)
+
+
+def _stage_unchanged(
+    stage: Path, out: Path, entries: dict[str, _Entry], spare: _Manifest | None
+) -> None:
+    """Put the files of the unchanged meetings into the stage, and clear the rest of the spare.
+
+    A fresh stage gets hard links to OUT's files. A spare keeps each meeting that it holds
+    as it is now; every other meeting's files leave it, so that the meetings to render are
+    written as new files, never through a link into OUT.
+    """
+    if spare is None:
+        for meeting_id, entry in entries.items():
+            for rel in (*entry.outputs, summary_file(meeting_id)):
+                _link_previous(out, stage, rel)
+        return
+    kept = set()
+    for meeting_id, old in spare.meetings.items():
+        new = entries.get(meeting_id)
+        if new is not None and new.content == old.content and new.outputs == old.outputs:
+            kept.add(meeting_id)
+            continue
+        for rel in (*old.outputs, summary_file(meeting_id)):
+            _unlink(stage, rel)
+    for meeting_id, entry in entries.items():
+        if meeting_id not in kept:
+            for rel in (*entry.outputs, summary_file(meeting_id)):
+                _link_previous(out, stage, rel)
+
+
+def _unlink(stage: Path, rel: str, *, prune: bool = True) -> None:
+    """Remove ``rel`` from the stage, and (``prune``) the folders that leaves empty."""
+    path = os.path.join(stage, rel)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    if not prune:
+        return
+    folder = os.path.dirname(path)
+    while len(folder) > len(str(stage)):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        folder = os.path.dirname(folder)
 
 
 class _Failed(Exception):
@@ -396,11 +531,13 @@ def _archive(
     language: Language,
     template_dir: Path | None,
     previous: _Manifest,
+    spare_pages: dict[str, str] | None,
     changed: Sequence[MeetingSummary],
     edition: Edition,
     jobs: int,
 ) -> tuple[int, dict[str, str]]:
-    """Write the archive pages into the stage: changed ones rendered, the others linked."""
+    """Write the archive pages into the stage: changed ones rendered, the others linked
+    (or, in a spare, kept where the spare has them as they are now)."""
     from .archive import Archive, page_paths
 
     archive = Archive(summaries, language, _Decisions(stage), edition)
@@ -415,7 +552,9 @@ def _archive(
     else:
         specs = archive.specs()
         keys = {}
-    job = _PageJob(archive, out, stage, template_dir, previous.pages if keys else {})
+    job = _PageJob(
+        archive, out, stage, template_dir, previous.pages if keys else {}, spare_pages or {}
+    )
     if jobs > 1 and len(specs) >= _PARALLEL_PAGES:
         done = _pages_in_workers(job, specs, jobs)
     else:
@@ -424,9 +563,18 @@ def _archive(
     for path, key, was_rendered in done:
         keys[path] = key
         rendered += was_rendered
-    for page_path in keys:
-        if not (stage / page_path).exists():
-            _link_previous(out, stage, page_path)
+    if spare_pages is None:
+        for page_path in keys:
+            if not (stage / page_path).exists():
+                _link_previous(out, stage, page_path)
+    else:
+        handled = {path for path, _, _ in done}
+        for page_path, key in keys.items():
+            if page_path not in handled and spare_pages.get(page_path) != key:
+                _unlink(stage, page_path, prune=False)
+                _link_previous(out, stage, page_path)
+        for page_path in spare_pages.keys() - keys.keys():
+            _unlink(stage, page_path)
     return rendered, dict(sorted(keys.items()))
 
 
@@ -456,9 +604,12 @@ class _PageJob:
     stage: Path
     template_dir: Path | None
     previous: dict[str, str]
+    spare: dict[str, str]
+    """Pages a reused stage holds, and their keys."""
 
     def run(self, specs: Sequence[tuple[str, str]]) -> list[tuple[str, str, bool]]:
-        """Each page: linked from the previous build if its data is unchanged, else rendered."""
+        """Each page: kept (in a spare) or linked from the previous build if its data is
+        unchanged, else rendered."""
         from .render.templates import environment
 
         env = environment((self.template_dir,) if self.template_dir else ())
@@ -466,6 +617,11 @@ class _PageJob:
         for spec in specs:
             page = self.archive.page(spec)
             key = page.key
+            if self.spare.get(page.path) == key:
+                done.append((page.path, key, False))
+                continue
+            if page.path in self.spare:
+                _unlink(self.stage, page.path, prune=False)
             if self.previous.get(page.path) == key and _all_exist(self.out, [page.path]):
                 _link_previous(self.out, self.stage, page.path)
                 done.append((page.path, key, False))
@@ -512,14 +668,7 @@ def _link_previous(out: Path, stage: Path, rel: str) -> None:
 
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _write_json(path: Path, data: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:  # json.dump streams: no second copy
-        json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
-        handle.write("\n")
+    write_new(path, text)
 
 
 def _all_exist(out: Path, paths: Iterable[str]) -> bool:
@@ -536,21 +685,42 @@ def _all_exist(out: Path, paths: Iterable[str]) -> bool:
 def _load_manifest(out: Path) -> _Manifest:
     """The previous build's manifest; an empty one when it is missing, damaged or foreign."""
     try:
-        data = json.loads((out / _MANIFEST).read_text(encoding="utf-8"))
-        if data.get("format") != _MANIFEST_FORMAT:
-            return _Manifest()
-        meetings = {str(k): _Entry.from_json(v) for k, v in data["meetings"].items()}
-        page_keys = {str(k): str(v) for k, v in data["pages"].items()}
+        with open(out / _MANIFEST, encoding="utf-8") as handle:
+            header = json.loads(handle.readline())
+            if header.get("format") != _MANIFEST_FORMAT:
+                return _Manifest()
+            meetings = dict(_Entry.from_line(line.rstrip("\n")) for line in handle)
+        page_keys = {str(k): str(v) for k, v in header["pages"].items()}
         for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
             if rel.startswith("/") or ".." in Path(rel).parts:
                 return _Manifest()  # a foreign manifest must not make the build read elsewhere
         cross = [
             Diagnostic(Path(p), int(ln), int(c), str(code), str(m), h)
-            for p, ln, c, code, m, h in data["cross"]
+            for p, ln, c, code, m, h in header["cross"]
         ]
-        return _Manifest(str(data["key"]), meetings, page_keys, cross)
+        return _Manifest(str(header["key"]), meetings, page_keys, cross)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return _Manifest()
+
+
+def _write_manifest(
+    stage: Path,
+    key: str,
+    entries: dict[str, _Entry],
+    pages: dict[str, str],
+    cross: list[Diagnostic],
+) -> None:
+    header = {
+        "format": _MANIFEST_FORMAT,
+        "key": key,
+        "pages": pages,
+        "cross": [[str(d.path), d.line, d.column, d.code, d.message, d.hint] for d in cross],
+    }
+    lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
+    lines += [entries[m].to_line(m) for m in sorted(entries)]
+    path = stage / _MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_new(path, "\n".join(lines) + "\n")
 
 
 def _file_digest(path: Path) -> str:

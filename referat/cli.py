@@ -138,13 +138,14 @@ def build_command(
     """Validate, then render every meeting to OUTPUT/<meeting-id>/ and, for several, an archive."""
     # Imported here: validate and the other commands start faster without the renderer.
     from .build import FORMATS, OutputError, build
-    from .render import pdf
     from .render.templates import TemplateFailed
 
     chosen = {f.value for f in formats or [OutputFormat.html]}
     wanted = list(FORMATS) if "all" in chosen else [f for f in FORMATS if f in chosen]
     pdf_missing = False
     if "pdf" in wanted:
+        from .render import pdf  # WeasyPrint is imported only for PDF builds
+
         try:
             pdf.engine()
         except pdf.PdfUnavailable as err:

@@ -8,10 +8,12 @@ import errno
 import fcntl
 import hashlib
 import os
+import secrets
 import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,23 +129,65 @@ def check_output(out: Path) -> Path:
     return out
 
 
+#: Beside OUT, the output of the build before the last one, kept to be brought up to date.
+SPARE_SUFFIX = ".spare"
+
+
+@dataclass
+class Stage:
+    """The folder a build writes into, beside OUT; it takes OUT's place when the build succeeds."""
+
+    path: Path
+    reused: bool
+    """Whether it is the spare: the output of the build before the last, hard links shared
+    with OUT, to be brought up to date instead of filled from nothing."""
+    keep_replaced: bool = False
+    """Set by the build: keep the output this build replaces as the next build's spare
+    (only when it was built with the same options, so that no other edition lies beside OUT)."""
+
+
+def spare_of(out: Path) -> Path:
+    """Where the spare of ``out`` is kept."""
+    return out.parent / f".{out.name}{SPARE_SUFFIX}"
+
+
 @contextlib.contextmanager
-def staging(out: Path) -> Iterator[Path]:
+def staging(out: Path) -> Iterator[Stage]:
     """A folder beside ``out`` to build into; on success it takes ``out``'s place atomically.
 
     Builds into one folder take turns (a lock on the folder that holds OUT, so no lock file
-    is left); holding the lock, a build removes what a killed build left beside OUT.
+    is left); holding the lock, a build removes what a killed build left beside OUT. The
+    spare, when there is one, becomes the staging folder (renamed first, so that a build
+    killed while updating it leaves a staging folder to remove, never a damaged spare).
     """
     with _lock(out):
         for stale in out.parent.glob(f".{out.name}.*"):
             if stale.suffix in (".tmp", ".old") and stale.is_dir() and not stale.is_symlink():
                 _remove(stale)
-        try:
-            stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        except OSError as err:
-            raise OutputError(f"cannot write in {out.parent}: {err.strerror}") from None
+        stage = _reuse_spare(out)
+        if stage is None:
+            try:
+                path = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+            except OSError as err:
+                raise OutputError(f"cannot write in {out.parent}: {err.strerror}") from None
+            stage = Stage(path, reused=False)
         with _swapped(stage, out):
             yield stage
+
+
+def _reuse_spare(out: Path) -> Stage | None:
+    spare = spare_of(out)
+    try:
+        if not stat.S_ISDIR(os.lstat(spare).st_mode):
+            return None
+    except OSError:
+        return None
+    path = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        os.rename(spare, path)
+    except OSError:
+        return None
+    return Stage(path, reused=True)
 
 
 @contextlib.contextmanager
@@ -160,16 +204,35 @@ def _lock(out: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _swapped(stage: Path, out: Path) -> Iterator[None]:
+def _swapped(stage: Stage, out: Path) -> Iterator[None]:
     try:
-        stage.chmod(0o777 & ~_umask())
-        (stage / BUILD_MARKER).write_text(f"referat {__version__}\n", encoding="utf-8")
+        stage.path.chmod(0o777 & ~_umask())
+        write_new(stage.path / BUILD_MARKER, f"referat {__version__}\n")
         yield
-        _replace(stage, out)
+        if _replace(stage.path, out) and stage.keep_replaced:
+            spare = spare_of(out)
+            if spare.is_dir() and not spare.is_symlink():
+                _remove(spare)
+            os.rename(stage.path, spare)
     except OSError as err:
         raise OutputError(f"cannot write the output: {err.strerror or err}") from None
     finally:
-        _remove(stage)
+        if os.path.lexists(stage.path):
+            _remove(stage.path)
+    if not stage.keep_replaced:
+        # A spare of other options (another edition, say) must not stay beside OUT.
+        spare = spare_of(out)
+        if spare.is_dir() and not spare.is_symlink():
+            _remove(spare)
+
+
+def write_new(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as a new file: an old one is unlinked first, never written
+    through, as in a reused staging folder it may be a hard link to a file of OUT."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _remove(folder: Path) -> None:
@@ -198,18 +261,19 @@ def _umask() -> int:
     return mask
 
 
-def _replace(stage: Path, out: Path) -> None:
-    """Put ``stage`` where ``out`` is; afterwards ``stage`` holds the old output (or nothing)."""
+def _replace(stage: Path, out: Path) -> bool:
+    """Put ``stage`` where ``out`` is; True when ``stage`` now holds the old output itself."""
     if not out.exists():
         os.rename(stage, out)
-        return
+        return False
     if _exchange(stage, out):
-        return
+        return True
     # Without an atomic exchange there is a moment with no ``out``; never one with half of it.
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
     os.rename(out, old / "out")
     os.rename(stage, out)
     os.rename(old, stage)
+    return False
 
 
 def _exchange(a: Path, b: Path) -> bool:

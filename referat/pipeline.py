@@ -103,7 +103,7 @@ def process(task: Task) -> Result:
     result = Result(task.id, files=files)
     options = task.render
     if meeting is not None and options is not None and not has_errors(diags.sorted()):
-        from .output import summary_file
+        from .output import summary_file, write_new
         from .render.document import make_document
 
         doc = make_document(meeting, options.edition)
@@ -112,9 +112,8 @@ def process(task: Task) -> Result:
         # The decisions stay on disk for the archive's case pages; the build keeps the rest.
         target = options.stage / summary_file(meeting.id)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(
-            json.dumps(summary.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n",
-            encoding="utf-8",
+        write_new(
+            target, json.dumps(summary.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
         )
         result.summary = summary.without_decisions()
         # Hashed here, in the worker, while the files are in the page cache.
@@ -213,7 +212,7 @@ def _environment(overrides: tuple[Path, ...]) -> jinja2.Environment:
 
 def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tuple[str, ...], int]:
     """Write one meeting's files into the stage: their paths relative to it, and PDFs laid out."""
-    from .output import OutputError, PdfCache, link_or_copy
+    from .output import OutputError, PdfCache, link_or_copy, write_new
     from .render import html, jsondata, markdown, pdf
 
     overrides = tuple(p for p in (options.template_dir, meeting.config.templates) if p is not None)
@@ -238,7 +237,7 @@ def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tup
         texts[jsondata.FILE_NAME] = jsondata.write(doc)
     written = [f"{meeting.id}/{name}" for name in texts]
     for name, text in texts.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        write_new(folder / name, text)
     laid_out = 0
     if "pdf" in options.formats:
         previous = options.previous / options.cache_dir if options.reuse_pdfs else None

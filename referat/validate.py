@@ -69,16 +69,27 @@ def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
 def meetings_in(paths: Sequence[Path], diags: Collector) -> list[tuple[Path, str]]:
     """Each meeting folder under ``paths`` once, with its id; raises :class:`NoMeetings` for
     a path that holds none (unless problems found on the way explain why)."""
-    out: list[tuple[Path, str]] = []
-    seen: set[Path] = set()
+    return [(folder, meeting_id) for folder, meeting_id, _ in real_meetings_in(paths, diags)]
+
+
+def real_meetings_in(paths: Sequence[Path], diags: Collector) -> list[tuple[Path, str, str]]:
+    """As :func:`meetings_in`, with each folder's real path (symbolic links resolved)."""
+    out: list[tuple[Path, str, str]] = []
+    seen: set[str] = set()
     for path in paths:
         found = list(find_meetings(path, diags))
         if not found and not len(diags):
             raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
+        # Folders os.walk found are real folders below PATH: their real path is PATH's real
+        # path and their id (one realpath per PATH, not one per meeting: this runs on every
+        # build of thousands of meetings).
+        walked = path.is_dir() and not (path / MEETING_FILE).is_file()
+        base = os.path.realpath(path)
         for folder, meeting_id in found:
-            if folder.resolve() not in seen:
-                seen.add(folder.resolve())
-                out.append((folder, meeting_id))
+            real = f"{base}/{meeting_id}" if walked else os.path.realpath(folder)
+            if real not in seen:
+                seen.add(real)
+                out.append((folder, meeting_id, real))
     return out
 
 

@@ -137,7 +137,7 @@ def test_other_edition_or_formats_rebuild_all(repo: Path, tmp_path: Path) -> Non
 def test_a_damaged_or_foreign_manifest_is_ignored(repo: Path, tmp_path: Path, damage: str) -> None:
     out = tmp_path / "out"
     build(repo, out, ["html"], "public")
-    (out / ".referat-cache" / "v1" / "manifest.json").write_text(damage, encoding="utf-8")
+    (out / ".referat-cache" / "v1" / "manifest.jsonl").write_text(damage, encoding="utf-8")
     again = build(repo, out, ["html"], "public")
     assert again.rendered == 3
     assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
@@ -146,13 +146,17 @@ def test_a_damaged_or_foreign_manifest_is_ignored(repo: Path, tmp_path: Path, da
 def test_a_manifest_pointing_outside_out_is_ignored(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(repo, out, ["html"], "public")
-    manifest_path = out / ".referat-cache" / "v1" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path = out / ".referat-cache" / "v1" / "manifest.jsonl"
+    # The manifest: a header line, then per meeting [[id, stat, content, outputs, ...], summary].
+    header, *lines = manifest_path.read_text(encoding="utf-8").splitlines()
     secret = tmp_path / "secret.txt"
     secret.write_text("not for the output", encoding="utf-8")
-    for entry in manifest["meetings"].values():
-        entry["outputs"].append("../secret.txt")
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    damaged = [header]
+    for line in lines:
+        fields = json.loads(line)
+        fields[0][3].append("../secret.txt")
+        damaged.append(json.dumps(fields))
+    manifest_path.write_text("\n".join(damaged) + "\n", encoding="utf-8")
     item = repo / "direktionen" / "2021-03-01" / "01-oevrige-sager.md"
     item.write_text(item.read_text(encoding="utf-8") + "\nMere.\n", encoding="utf-8")
     assert build(repo, out, ["html"], "public").rendered == 3
