@@ -626,7 +626,7 @@ class _PageJob:
                 _link_previous(self.out, self.stage, page.path)
                 done.append((page.path, key, False))
             else:
-                _write_text(self.stage / page.path, page.render(env))
+                write_new(self.stage / page.path, page.render(env))
                 done.append((page.path, key, True))
         return done
 
@@ -664,11 +664,6 @@ def _link_previous(out: Path, stage: Path, rel: str) -> None:
         link_or_copy(out / rel, Path(target))
     except OSError:
         link_or_copy(out / rel, Path(target))
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_new(path, text)
 
 
 def _all_exist(out: Path, paths: Iterable[str]) -> bool:

@@ -226,13 +226,33 @@ def _swapped(stage: Stage, out: Path) -> Iterator[None]:
             _remove(spare)
 
 
-def write_new(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` as a new file: an old one is unlinked first, never written
-    through, as in a reused staging folder it may be a hard link to a file of OUT."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-    with open(path, "x", encoding="utf-8") as handle:
-        handle.write(text)
+def write_new(path: Path | str, text: str) -> None:
+    """Write ``text`` to ``path`` as a new file, creating its folder when missing.
+
+    An old file is unlinked first, never written through: in a reused staging folder it
+    may be a hard link to a file of OUT. No folder is created beforehand (thousands of
+    pages go into a few folders; each ``mkdir`` costs as much as the file).
+    """
+    data = text.encode("utf-8")
+    for _ in range(3):
+        try:
+            descriptor = os.open(path, _CREATE, 0o666)
+            break
+        except FileExistsError:
+            os.unlink(path)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+    else:
+        raise FileExistsError(errno.EEXIST, "cannot create", str(path))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 def _remove(folder: Path) -> None:

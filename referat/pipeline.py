@@ -111,7 +111,6 @@ def process(task: Task) -> Result:
         summary = summarise(meeting, doc)
         # The decisions stay on disk for the archive's case pages; the build keeps the rest.
         target = options.stage / summary_file(meeting.id)
-        target.parent.mkdir(parents=True, exist_ok=True)
         write_new(
             target, json.dumps(summary.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
         )
@@ -218,7 +217,6 @@ def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tup
     overrides = tuple(p for p in (options.template_dir, meeting.config.templates) if p is not None)
     env = _environment(overrides)
     folder = options.stage / meeting.id
-    folder.mkdir(parents=True, exist_ok=True)
     root = meeting.path.resolve()
     originals: dict[str, Path] = {}
     for published, source in doc.files.items():
@@ -239,6 +237,8 @@ def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tup
     for name, text in texts.items():
         write_new(folder / name, text)
     laid_out = 0
+    if "pdf" in options.formats or originals:
+        folder.mkdir(parents=True, exist_ok=True)
     if "pdf" in options.formats:
         previous = options.previous / options.cache_dir if options.reuse_pdfs else None
         cache = PdfCache(previous, options.stage / options.cache_dir)
