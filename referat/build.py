@@ -687,7 +687,7 @@ def _load_manifest(out: Path) -> _Manifest:
             meetings = dict(_Entry.from_line(line.rstrip("\n")) for line in handle)
         page_keys = {str(k): str(v) for k, v in header["pages"].items()}
         for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
-            if rel.startswith("/") or ".." in Path(rel).parts:
+            if rel.startswith("/") or ".." in rel.split("/"):
                 return _Manifest()  # a foreign manifest must not make the build read elsewhere
         cross = [
             Diagnostic(Path(p), int(ln), int(c), str(code), str(m), h)

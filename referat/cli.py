@@ -24,10 +24,11 @@ from .commands.common import (
 )
 from .diagnostics import has_errors
 from .pipeline import WorkerDied, validate_paths
-from .report import WRITERS, display_path, write_text
+from .report import WRITERS, display_path, might_be_terminal, write_text
 from .validate import NoMeetings
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
 app = typer.Typer(
@@ -202,9 +203,12 @@ class _Progress:
     """A progress bar on a terminal for builds of many meetings; nothing anywhere else."""
 
     def __init__(self) -> None:
-        from rich.console import Console
+        self._console: Console | None = None
+        if might_be_terminal(sys.stderr) and not os.environ.get("NO_COLOR"):
+            from rich.console import Console  # not imported in CI, where there is no bar
 
-        self._console = Console(stderr=True)
+            console = Console(stderr=True)
+            self._console = console if console.is_terminal else None
         self._bar: Progress | None = None
         self._task: TaskID | None = None
 
@@ -218,7 +222,7 @@ class _Progress:
     def update(self, done: int, total: int) -> None:
         """``done`` of ``total`` meetings rendered."""
         if self._bar is None:
-            if total < 20 or not self._console.is_terminal or os.environ.get("NO_COLOR"):
+            if total < 20 or self._console is None:
                 return
             from rich.progress import Progress
 

@@ -6,17 +6,12 @@ the text of the repository; each worker holds one meeting's model at a time.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -157,6 +152,11 @@ def run_in_workers(
     function: Callable[[list[T]], R], chunks: Sequence[list[T]], jobs: int
 ) -> Iterator[R]:
     """``function`` over each non-empty chunk in ``jobs`` forked worker processes, in order."""
+    # Imported here: a small build or a rebuild of a few meetings starts no worker.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     # fork: the workers start with everything imported (and the parent's data), at once.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
@@ -172,6 +172,9 @@ def run_in_workers(
 
 def _die_with_parent() -> None:
     """Have Linux kill this worker when the process that started it dies."""
+    import ctypes
+    import signal
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1

@@ -46,16 +46,19 @@ def _count(n: int, word: str) -> str:
 
 def write_text(diagnostics: Sequence[Diagnostic], files: int, stream: TextIO) -> None:
     """One line per diagnostic and a summary; colour and code frames only on a terminal."""
-    from rich.console import Console
-    from rich.markup import escape
+    fancy = might_be_terminal(stream) and not os.environ.get("NO_COLOR")
+    if fancy:
+        from rich.console import Console  # not imported in CI, where output is plain
 
-    console = Console(file=stream, highlight=False, soft_wrap=True)
-    fancy = console.is_terminal and not os.environ.get("NO_COLOR")
+        console = Console(file=stream, highlight=False, soft_wrap=True)
+        fancy = console.is_terminal
     if not fancy:
         for d in diagnostics:
             stream.write(text_line(d) + "\n")
         stream.write(summary(diagnostics, files) + "\n")
         return
+    from rich.markup import escape
+
     for d in diagnostics:
         colour = "red" if d.severity is Severity.ERROR else "yellow"
         hint = f"; {escape(d.hint)}" if d.hint else ""
@@ -68,6 +71,16 @@ def write_text(diagnostics: Sequence[Diagnostic], files: int, stream: TextIO) ->
             console.print(f"  [dim]{d.line:>4} |[/] {escape(frame)}")
             console.print(f"       [dim]|[/] {' ' * (d.column - 1)}[{colour}]^[/]")
     console.print(summary(diagnostics, files))
+
+
+def might_be_terminal(stream: TextIO) -> bool:
+    """False when rich would surely not see a terminal (so it need not be imported)."""
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE"):
+        return True
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return True  # let rich decide
 
 
 def _source_line(d: Diagnostic) -> str | None:
