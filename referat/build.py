@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ from .output import (
     staging,
     summary_file,
     write_new,
+    write_new_chunks,
 )
 from .pipeline import (
     RenderOptions,
@@ -159,8 +161,9 @@ class _Entry:
         return "[" + json.dumps(head, ensure_ascii=False, separators=(",", ":")) + "," + text + "]"
 
     @classmethod
-    def from_line(cls, line: str) -> tuple[str, _Entry]:
-        """The meeting id and entry of a manifest line (raises ValueError, TypeError...)."""
+    def from_line(cls, line: str, *, light: bool = False) -> tuple[str, _Entry]:
+        """The meeting id and entry of a manifest line (raises ValueError, TypeError...);
+        ``light``: without the summary (for a spare, of which only the files matter)."""
         head, end = _DECODER.raw_decode(line, 1)
         meeting_id, stat, content, outputs, diagnostics, folder, items = head
         summary_text = line[end + 1 : -1]
@@ -178,7 +181,7 @@ class _Entry:
             ),
             folder=folder,
             items=int(items),
-            summary_text=summary_text,
+            summary_text=None if light else summary_text,
         )
         return str(meeting_id), entry
 
@@ -311,7 +314,7 @@ def _usable_spare(stage: Stage, key: str) -> _Manifest | None:
     """
     if not stage.reused:
         return None
-    spare = _load_manifest(stage.path)
+    spare = _load_manifest(stage.path, light=True)
     expected = {BUILD_MARKER, _MANIFEST, *spare.pages}
     for meeting_id, entry in spare.meetings.items():
         expected.update(entry.outputs)
@@ -677,14 +680,15 @@ def _all_exist(out: Path, paths: Iterable[str]) -> bool:
     return True
 
 
-def _load_manifest(out: Path) -> _Manifest:
-    """The previous build's manifest; an empty one when it is missing, damaged or foreign."""
+def _load_manifest(out: Path, *, light: bool = False) -> _Manifest:
+    """The previous build's manifest; an empty one when it is missing, damaged or foreign.
+    ``light``: without the meetings' summaries."""
     try:
         with open(out / _MANIFEST, encoding="utf-8") as handle:
             header = json.loads(handle.readline())
             if header.get("format") != _MANIFEST_FORMAT:
                 return _Manifest()
-            meetings = dict(_Entry.from_line(line.rstrip("\n")) for line in handle)
+            meetings = dict(_Entry.from_line(line.rstrip("\n"), light=light) for line in handle)
         page_keys = {str(k): str(v) for k, v in header["pages"].items()}
         for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
             if rel.startswith("/") or ".." in rel.split("/"):
@@ -711,11 +715,10 @@ def _write_manifest(
         "pages": pages,
         "cross": [[str(d.path), d.line, d.column, d.code, d.message, d.hint] for d in cross],
     }
-    lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
-    lines += [entries[m].to_line(m) for m in sorted(entries)]
-    path = stage / _MANIFEST
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_new(path, "\n".join(lines) + "\n")
+    first = json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n"
+    # Line by line: the manifest of thousands of meetings is never held twice in memory.
+    lines = (entries[m].to_line(m) + "\n" for m in sorted(entries))
+    write_new_chunks(stage / _MANIFEST, itertools.chain((first,), lines))
 
 
 def _file_digest(path: Path) -> str:

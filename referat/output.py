@@ -12,7 +12,7 @@ import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -233,7 +233,11 @@ def write_new(path: Path | str, text: str) -> None:
     may be a hard link to a file of OUT. No folder is created beforehand (thousands of
     pages go into a few folders; each ``mkdir`` costs as much as the file).
     """
-    data = text.encode("utf-8")
+    write_new_chunks(path, (text,))
+
+
+def write_new_chunks(path: Path | str, chunks: Iterable[str]) -> None:
+    """As :func:`write_new`, for text given in pieces (never joined in memory)."""
     for _ in range(3):
         try:
             descriptor = os.open(path, _CREATE, 0o666)
@@ -245,9 +249,10 @@ def write_new(path: Path | str, text: str) -> None:
     else:
         raise FileExistsError(errno.EEXIST, "cannot create", str(path))
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
+        for chunk in chunks:
+            view = memoryview(chunk.encode("utf-8"))
+            while view:
+                view = view[os.write(descriptor, view) :]
     finally:
         os.close(descriptor)
 
