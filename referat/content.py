@@ -21,6 +21,8 @@ from mistune.plugins.table import (
 )
 from mistune.renderers.markdown import MarkdownRenderer
 
+from .plain import plain
+
 Token = dict[str, Any]
 
 #: Link schemes that cannot run code; any other scheme makes a link plain text.
@@ -30,6 +32,11 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]+"
 
 #: Level of the section heading in every output: h1 title, h2 item, h3 section.
 SECTION_LEVEL = 3
+
+#: Whether a section of only plain paragraphs skips mistune (:func:`referat.plain.plain`
+#: writes the same HTML and Markdown directly). Read when a section is first rendered;
+#: set it to False to always parse, e.g. to compare or to benchmark the mistune path.
+FAST_PATH = True
 
 
 def is_safe_url(url: str) -> bool:
@@ -44,10 +51,14 @@ def is_safe_url(url: str) -> bool:
 
 class Rendered:
     """One section's content: parsed and neutralised once when first needed, then written
-    as HTML or Markdown on demand."""
+    as HTML or Markdown on demand; plain paragraphs are written without parsing."""
 
     def __init__(self, markdown: str) -> None:
         self._source = markdown
+
+    @functools.cached_property
+    def _plain(self) -> tuple[str, str] | None:
+        return plain(self._source) if FAST_PATH else None
 
     @functools.cached_property
     def _tree(self) -> tuple[list[Token], BlockState]:
@@ -59,11 +70,15 @@ class Rendered:
     @functools.cached_property
     def html(self) -> str:
         """HTML fragment, safe to insert into a page."""
+        if self._plain is not None:
+            return self._plain[0]
         return _HTML(*self._tree).rstrip("\n")
 
     @functools.cached_property
     def markdown(self) -> str:
         """Markdown, safe to publish: raw HTML escaped, unsafe links made text."""
+        if self._plain is not None:
+            return self._plain[1]
         return _MARKDOWN(*self._tree).strip("\n")
 
 

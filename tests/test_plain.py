@@ -1,0 +1,227 @@
+"""The plain-paragraph fast path: when it answers, it answers exactly what mistune would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from referat import content
+from referat.parse import split_body
+from referat.plain import plain
+
+from .conftest import EXAMPLES, ROOT
+
+
+@contextmanager
+def fast_path(on: bool) -> Iterator[None]:
+    """Switch :data:`referat.content.FAST_PATH` for the block."""
+    before = content.FAST_PATH
+    content.FAST_PATH = on
+    try:
+        yield
+    finally:
+        content.FAST_PATH = before
+
+
+def mistune_path(source: str) -> tuple[str, str]:
+    """``(html, markdown)`` of ``source`` as mistune renders it, the fast path switched off."""
+    with fast_path(False):
+        rendered = content.Rendered(source)
+        return rendered.html, rendered.markdown
+
+
+def assert_exact(source: str) -> bool:
+    """Check ``plain(source)`` against mistune when it answers; whether it answered."""
+    fast = plain(source)
+    if fast is not None:
+        assert fast == mistune_path(source), repr(source)
+    return fast is not None
+
+
+PROSE = [
+    "Byrådet godkendte indstillingen.",
+    "Ifølge styrelseslovens § 40 skal kommunen afholde et offentligt borgermøde.",
+    "Merudgiften udgør ca. 14,3 mio. kr. årligt og foreslås finansieret via puljen.",
+    "Pr. 23-02-2016 modtager 381 borgere kontanthjælp, en stigning på 6 procent.",
+    "Cirklen: En anden mulighed er at indgå en driftsaftale med en privat leverandør.",
+    "Den samlede udgift for 2016 forventes at blive 42.005 t.kr. (foreløbigt tal).",
+    "KL's økonomiske udmelding – og Ældrerådets høringssvar – er vedlagt.",
+    "Udvalget spurgte: Hvornår? Svaret var »snart«, og det blev noteret!",
+    "Arealet er 1.200 m² på matriklen Frøgård Allé 6/2.",
+    '2016 blev et godt år, og "budgettet" holdt.',
+]
+
+#: Plain words, and the characters and snippets that make text not plain (or nearly so).
+WORDS = [
+    "Byrådet", "godkendte", "sagen", "æble", "Øst", "Århus", "1", "2016", "14,3", "mio.", "kr.",
+    "§", "40", "Pr.", "23-02-2016", "Cirklen:", "(bilag)", "“citat”", "»citat«", "KL's",
+    "1.200", "m²", "–", "—", "!", '"', "ÆØÅ", "Ĳssel", "Straße",
+]  # fmt: skip
+SPECIAL = [
+    *"*_~`|#<>&[]\\!\"'@$^{}=+-:.()%/\t\r\f\v\x00\x85\u2028\u2029\u00a0\u200b\ufeff", "  ", " ",
+    "\n", "\n\n", "\n \n", "  \n", "\\\n", "**", "__", "~~", "``", "![", "[x]", "[x](y)",
+    "[x]: y", "<b>", "<!-- c -->", "&amp;", "&#65;", "&copy", "http://x",
+    "https://example.org/a", "www.x.dk", "HTTPS://X", "mailto:a@b.dk", "a@b.dk", "e\u0301",
+    "١. ", "| a |", "\n|---|", "½", "ª", "µ", "×", "Ω", "я", "€",
+]  # fmt: skip
+LINE_STARTS = [
+    "1. ", "1) ", "2. ", "10. ", "123456789. ", "1234567890. ", "1.", "1)", "- ", "+ ", "* ",
+    "# ", "## ", "> ", "    ", "   ", "\t", "```", "~~~", "<div>", "<", "=", "-", "§ ", "(",
+    "“", "»", "1.5 ", "2016. ", "2016) ", "0. ", "¹. ",
+]  # fmt: skip
+LINE_ENDS = ["", "  ", " ", "\\", ":", "!", "."]
+UNDERLINES = ["===", "---", "=", "-", "***", "___", "- - -", " ===", "|---|---|", ":--"]
+
+ALPHABET = st.sampled_from(
+    [
+        *"abcæøåÆØÅxyz019 ",
+        *",.;:?!%/§()'\"’‘“”„»«…+=°²³-–—",
+        *"*_~`|#<>&[]\\@$^{}\t\r",
+        "\n",
+        "\n",
+        "\n",
+        "\u00a0",
+    ]
+)
+
+words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join)
+#: A line that certainly starts as prose does.
+line = st.tuples(st.sampled_from(["Byrådet", "Øst", "§", "2016", "(bilag)"]), words).map(" ".join)
+paragraph = st.lists(line, min_size=1, max_size=3).map("\n".join)
+prose = st.lists(paragraph, min_size=1, max_size=3).map("\n\n".join)
+
+
+@st.composite
+def almost_plain(draw: st.DrawFn) -> str:
+    """Plain paragraphs with a few specials put in at random places."""
+    text = draw(prose)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(SPECIAL)) + text[at:]
+    return draw(st.sampled_from(["", "\n", "\n\n"])) + text + draw(st.sampled_from(["", "\n"]))
+
+
+@st.composite
+def odd_lines(draw: st.DrawFn) -> str:
+    """Plain lines, each perhaps with an odd start or end, or followed by an underline."""
+    lines = []
+    for line in draw(st.lists(words, min_size=1, max_size=5)):
+        start, end = draw(st.sampled_from(LINE_STARTS)), draw(st.sampled_from(LINE_ENDS))
+        lines.append(draw(st.sampled_from(["", start])) + line + draw(st.sampled_from(["", end])))
+        if draw(st.integers(0, 3)) == 0:
+            lines.append(draw(st.sampled_from(["", *UNDERLINES])))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("source", PROSE)
+def test_prose_takes_the_fast_path(source: str) -> None:
+    assert assert_exact(source)
+
+
+def test_paragraphs_and_blank_lines_take_the_fast_path() -> None:
+    source = "\n" + "\n".join(PROSE[:3]) + "\n\n\n" + "\n\n".join(PROSE[3:]) + "\n\n"
+    assert assert_exact(source)
+    html, markdown = mistune_path(source)
+    assert html.count("<p>") == 1 + len(PROSE[3:])
+    assert markdown.count("\n\n") == len(PROSE[3:])
+
+
+@pytest.mark.parametrize("source", ["", "\n", "\n\n\n"])
+def test_empty_source(source: str) -> None:
+    assert plain(source) == ("", "") == mistune_path(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "- punkt\n- punkt",
+        "Indstilling:\n\n1. godkender\n2. tager til efterretning",
+        "Tekst\n1) punkt",
+        "### Overskrift",
+        "Overskrift\n===",
+        "Overskrift\n---",
+        "Det er *vigtigt* og __meget__ vigtigt.",
+        "Det er ~~slettet~~.",
+        "Se [Danmarks Statistik](https://www.dst.dk).",
+        "Se https://www.dst.dk for tal.",
+        "Se www.dst.dk for tal.",
+        "Se <https://www.dst.dk>.",
+        "Tekst <b>fed</b> tekst.",
+        "<div>\nblok\n</div>",
+        "| A | B |\n|---|---|\n| 1 | 2 |",
+        "Brug `kode` her.",
+        "```\nkode\n```",
+        "    indrykket kode",
+        "> citat",
+        "Tekst med &amp; entitet.",
+        "Tekst med linjeskift  \nher.",
+        "Tekst med linjeskift\\\nher.",
+        "Tekst\r\nmed CRLF.",
+        "Tekst\tmed tab.",
+        " Indrykket tekst.",
+        "Tekst med  to mellemrum.",
+        "Tekst\n \nmed mellemrum-linje.",
+        "snake_case",
+        "e\u0301 kombineret accent",
+        "Ikke-brudt\u00a0mellemrum",
+        "   ",
+    ],
+)
+def test_syntax_and_anything_doubtful_is_left_to_mistune(source: str) -> None:
+    assert plain(source) is None
+
+
+def test_switch_turns_the_fast_path_off() -> None:
+    with fast_path(True):
+        fast = content.Rendered(PROSE[0])
+        assert fast.html == "<p>" + PROSE[0] + "</p>"
+        assert "_tree" not in fast.__dict__  # never parsed
+    with fast_path(False):
+        slow = content.Rendered(PROSE[0])
+        assert slow.html == fast.html
+        assert "_tree" in slow.__dict__
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(alphabet=ALPHABET, max_size=80), almost_plain(), odd_lines(), prose))
+@example("a\n2. b")
+@example("a\n1.5 b")
+@example("Tekst!\nMere[")
+@example('Han sagde "ja".')
+def test_fast_path_equals_mistune(source: str) -> None:
+    assert_exact(source)
+
+
+@settings(max_examples=300, deadline=None)
+@given(prose)
+def test_plain_prose_always_takes_the_fast_path(source: str) -> None:
+    assert assert_exact(source)
+
+
+def _sections(path: Path) -> list[str]:
+    """The section texts of an item file: the body after the front matter, cut at headings."""
+    lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    if lines[0].rstrip() != "---" or "---" not in lines[1:]:
+        return []
+    body = "\n".join(lines[lines.index("---", 1) + 1 :])
+    return [part.text for part in split_body(body, 1)]
+
+
+SOURCES = sorted(
+    p
+    for folder in (EXAMPLES, ROOT / "tests" / "cases")
+    for p in folder.rglob("*.md")
+    if p.name != "README.md"
+)
+
+
+def test_real_sections_render_the_same() -> None:
+    sections = [text for path in SOURCES for text in _sections(path)]
+    assert len(sections) > 50
+    fast = sum(assert_exact(text) for text in sections)
+    assert fast >= 20
