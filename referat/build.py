@@ -63,7 +63,7 @@ __all__ = ["FORMATS", "Built", "OutputError", "build"]
 FORMATS = ("html", "md", "json", "pdf")
 _MANIFEST = f"{CACHE_DIR}/manifest.jsonl"
 _DECODER = json.JSONDecoder()
-_MANIFEST_FORMAT = 2
+_MANIFEST_FORMAT = 3
 
 
 @dataclass
@@ -109,6 +109,7 @@ class _Entry:
         summary: MeetingSummary | None = None,
         folder: str = "",
         items: int = 0,
+        cases: tuple[str, ...] = (),
         summary_text: str | None = None,
     ) -> None:
         self.stat = stat
@@ -119,6 +120,12 @@ class _Entry:
         self._summary_text = summary_text  # as the manifest held it
         self.folder = summary.folder if summary is not None else folder
         self.item_count = len(summary.items) if summary is not None else items
+        self.cases = (
+            tuple(sorted({i.case for i in summary.items if i.case}))
+            if summary is not None
+            else cases
+        )
+        """The case numbers of its items (which case pages show it)."""
 
     @property
     def summary(self) -> MeetingSummary:
@@ -141,6 +148,7 @@ class _Entry:
             summary=self._summary,
             folder=self.folder,
             items=self.item_count,
+            cases=self.cases,
             summary_text=self._summary_text,
         )
 
@@ -154,6 +162,7 @@ class _Entry:
             [list(d) for d in self.diagnostics],
             self.folder,
             self.item_count,
+            list(self.cases),
         ]
         text = self._summary_text
         if text is None:
@@ -165,7 +174,7 @@ class _Entry:
         """The meeting id and entry of a manifest line (raises ValueError, TypeError...);
         ``light``: without the summary (for a spare, of which only the files matter)."""
         head, end = _DECODER.raw_decode(line, 1)
-        meeting_id, stat, content, outputs, diagnostics, folder, items = head
+        meeting_id, stat, content, outputs, diagnostics, folder, items, cases = head
         summary_text = line[end + 1 : -1]
         if not (line[end] == "," and summary_text.startswith("{") and line.endswith("}]")):
             raise ValueError("not a manifest line")
@@ -181,6 +190,7 @@ class _Entry:
             ),
             folder=folder,
             items=int(items),
+            cases=tuple(str(c) for c in cases),
             summary_text=None if light else summary_text,
         )
         return str(meeting_id), entry
@@ -390,10 +400,27 @@ def _build_into(
     for result in results:
         diags.extend(result.diagnostics)
     full = {r.id: r.summary for r in results if r.summary is not None}  # without decisions
-    lite = {meeting_id: entry.summary for meeting_id, entry in entries.items()}
-    lite.update(full)
-    summaries = [lite[meeting_id] for meeting_id in sorted(lite)]
-    cross = cross_check(summaries)
+    # A change that leaves each changed meeting's summary as it was (its titles, cases,
+    # dates and numbering: all that the indexes, the feeds and the checks across meetings
+    # use) changes at most the case pages of its cases, which show decisions. Then the
+    # other meetings' summaries are not read, and the findings across meetings are those
+    # of the previous build.
+    local = (
+        options.archive
+        and bool(previous.meetings)
+        and not removed
+        and all(
+            m in previous.meetings and previous.meetings[m].summary == summary
+            for m, summary in full.items()
+        )
+        and _all_exist(out, previous.pages)
+    )
+    if local:
+        cross = previous.cross
+    else:
+        lite = {meeting_id: entry.summary for meeting_id, entry in entries.items()}
+        lite.update(full)
+        cross = cross_check([lite[meeting_id] for meeting_id in sorted(lite)])
     diags.extend(cross)
     if has_errors(diags.sorted()):
         raise _Failed(diags.sorted())
@@ -428,11 +455,18 @@ def _build_into(
     page_keys: dict[str, str] = {}
     rendered_pages = 0
     if options.archive:
-        # Pages showing a changed, new or removed meeting, as it is now or as it was.
-        changed = [*full.values()]
-        changed += [
-            previous.meetings[m].summary for m in (*removed, *full) if m in previous.meetings
-        ]
+        if local:
+            cases = {case for m in full for case in entries[m].cases}
+            shown = [m for m, entry in entries.items() if not cases.isdisjoint(entry.cases)]
+            summaries = [entries[m].summary for m in sorted(shown)]
+            changed = [*full.values()]
+        else:
+            summaries = [entries[m].summary for m in sorted(entries)]
+            # Pages showing a changed, new or removed meeting, as it is now or as it was.
+            changed = [*full.values()]
+            changed += [
+                previous.meetings[m].summary for m in (*removed, *full) if m in previous.meetings
+            ]
         rendered_pages, page_keys = _archive(
             out,
             stage,
@@ -444,13 +478,22 @@ def _build_into(
             changed,
             options.edition,
             jobs,
+            local=local,
         )
     elif spare is not None:
         for page_path in spare.pages:
             _unlink(stage, page_path)
     _write_manifest(stage, key, entries, page_keys, cross)
     laid_out = sum(r.laid_out for r in results)
-    return _built(summaries, diags, len(results), rendered_pages, laid_out, written=True)
+    return Built(
+        meetings=len(entries),
+        items=sum(entry.item_count for entry in entries.values()),
+        rendered=len(results),
+        pages=rendered_pages,
+        pdfs_laid_out=laid_out,
+        written=True,
+        diagnostics=diags.sorted(),
+    )
 
 
 def _stage_unchanged(
@@ -507,26 +550,6 @@ class _Failed(Exception):
         self.diagnostics = diagnostics
 
 
-def _built(
-    summaries: Sequence[MeetingSummary],
-    diags: Collector,
-    rendered: int,
-    pages_rendered: int,
-    laid_out: int,
-    *,
-    written: bool,
-) -> Built:
-    return Built(
-        meetings=len(summaries),
-        items=sum(len(s.items) for s in summaries),
-        rendered=rendered,
-        pages=pages_rendered,
-        pdfs_laid_out=laid_out,
-        written=written,
-        diagnostics=diags.sorted(),
-    )
-
-
 def _archive(
     out: Path,
     stage: Path,
@@ -538,15 +561,25 @@ def _archive(
     changed: Sequence[MeetingSummary],
     edition: Edition,
     jobs: int,
+    *,
+    local: bool = False,
 ) -> tuple[int, dict[str, str]]:
     """Write the archive pages into the stage: changed ones rendered, the others linked
-    (or, in a spare, kept where the spare has them as they are now)."""
+    (or, in a spare, kept where the spare has them as they are now).
+
+    ``local``: only case pages can have changed, and ``summaries`` holds just the meetings
+    they show; every other page is as the previous build made it.
+    """
     from .archive import Archive, page_paths
 
     archive = Archive(summaries, language, _Decisions(stage), edition)
     # Pages are reused only where every previous one is a file referat wrote (not a link
     # planted in OUT); otherwise all are rendered again.
-    if previous.pages and _all_exist(out, previous.pages):
+    if local:
+        cases = {item.case for s in changed for item in s.items if item.case}
+        specs = archive.specs(cases=cases, bodies=(), indexes=False)
+        keys = dict(previous.pages)
+    elif previous.pages and _all_exist(out, previous.pages):
         # Only pages that show something of a changed meeting can have changed.
         cases = {item.case for s in changed for item in s.items if item.case}
         specs = archive.specs(cases=cases, bodies={s.body for s in changed})

@@ -215,3 +215,57 @@ def test_summary_line(repo: Path, tmp_path: Path) -> None:
     assert first.stdout.startswith("Built 3 meetings (14 items), 3 re-rendered, into ")
     again = invoke("build", repo, "-o", tmp_path / "out")
     assert again.stdout.rstrip().endswith("; nothing changed")
+
+
+def test_a_decision_edit_reads_only_the_meetings_of_its_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two meetings treat case 20/1 under different titles (an RF502 warning); a third
+    # meeting has nothing to do with it.
+    repo = tmp_path / "repo"
+    write_meeting(repo / "direktionen" / "2021-03-01")
+    write_meeting(
+        repo / "direktionen" / "2021-03-08",
+        {
+            "meeting.yaml": MEETING.replace("03-01", "03-08"),
+            "01-foerste.md": ITEM.format(title="Første sag, igen", number=1),
+        },
+    )
+    write_meeting(
+        repo / "direktionen" / "2021-03-15",
+        {
+            "meeting.yaml": MEETING.replace("03-01", "03-15"),
+            "01-foerste.md": ITEM.format(title="Tredje sag", number=3),
+            "02-anden.md": ITEM.format(title="Fjerde sag", number=4),
+        },
+    )
+    out = tmp_path / "out"
+    first = build(repo, out, ["html"], "public")
+    assert [d.code for d in first.diagnostics] == ["RF502"]
+    item = repo / "direktionen" / "2021-03-08" / "01-foerste.md"
+    item.write_text(
+        item.read_text(encoding="utf-8").replace("godkendte sag 1.", "udsatte sag 1."),
+        encoding="utf-8",
+    )
+
+    import referat.build
+
+    def no_cross_check(*args: object) -> None:
+        raise AssertionError("the checks across meetings ran again")
+
+    monkeypatch.setattr(referat.build, "cross_check", no_cross_check)
+    read: list[str] = []
+    summary = referat.build._Entry.summary
+
+    def reading(entry: referat.build._Entry) -> object:
+        read.append(entry.folder)
+        return summary.fget(entry)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(referat.build._Entry, "summary", property(reading))
+    changed = build(repo, out, ["html"], "public")
+    monkeypatch.undo()
+    assert changed.rendered == 1 and changed.pages == 1  # cases/20-1.html
+    assert [d.code for d in changed.diagnostics] == ["RF502"]  # found again, not lost
+    assert not any(folder.endswith("2021-03-15") for folder in read)
+    assert "udsatte sag 1." in (out / "cases" / "20-1.html").read_text(encoding="utf-8")
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
