@@ -557,7 +557,8 @@ def _check_numbering(
 def _check_attachments(
     folder: Path, items: list[Item], other_files: list[str], diags: Collector
 ) -> None:
-    root = folder.resolve()
+    # Resolved only when an item lists a file (most meetings list none).
+    root = folder.resolve() if any(a.file for i in items for a in i.attachments) else folder
     listed: set[str] = set()
     published: dict[str, str] = {}
     for item in items:
