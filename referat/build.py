@@ -285,7 +285,7 @@ def build(
             # The output this build replaces becomes the next build's spare only when it was
             # built with the same options: no other edition is ever kept beside OUT.
             stage.keep_replaced = manifest.key == key
-            spare = _usable_spare(stage, key)
+            spare = _usable_spare(stage, key, trust=not force)
             options = RenderOptions(
                 stage=stage.path,
                 previous=out,
@@ -315,14 +315,18 @@ def build(
         return Built(diagnostics=failure.diagnostics)
 
 
-def _usable_spare(stage: Stage, key: str) -> _Manifest | None:
+def _usable_spare(stage: Stage, key: str, *, trust: bool = True) -> _Manifest | None:
     """What a reused staging folder (the spare) holds, when it can be brought up to date.
 
     It can when its manifest is of this build's options and its files are exactly those
-    the manifest names, all regular files (nothing planted, nothing missing). Otherwise,
-    and when the stage is new, its contents are removed and None returned: fill from nothing.
+    the manifest names, all regular files (nothing planted, nothing missing), and ``trust``
+    (not with ``--force``). Otherwise its contents are removed and None returned: the stage
+    is filled from nothing, as a new one is.
     """
     if not stage.reused:
+        return None
+    if not trust:
+        _empty(stage.path)
         return None
     spare = _load_manifest(stage.path, light=True)
     expected = {BUILD_MARKER, _MANIFEST, *spare.pages}
@@ -333,10 +337,15 @@ def _usable_spare(stage: Stage, key: str) -> _Manifest | None:
     if spare.key == key and spare.meetings and _tree_is(stage.path, expected, skip=pdfs):
         _remove_tree(stage.path / pdfs)  # PDFs come from OUT's cache; these would pile up
         return spare
-    for child in os.listdir(stage.path):
-        if child != BUILD_MARKER:
-            _remove_tree(stage.path / child)
+    _empty(stage.path)
     return None
+
+
+def _empty(stage: Path) -> None:
+    """Remove everything in the stage but its marker."""
+    for child in os.listdir(stage):
+        if child != BUILD_MARKER:
+            _remove_tree(stage / child)
 
 
 def _tree_is(root: Path, expected: set[str], *, skip: str) -> bool:

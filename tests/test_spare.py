@@ -170,3 +170,19 @@ def test_a_build_with_errors_leaves_out_and_no_stage(repo: Path, tmp_path: Path)
     assert build(repo, out, ["html"], "public").failed
     assert tree_digest(out) == before
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_force_does_not_keep_anything_of_the_spare(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spare = spare_after_two_builds(repo, out)
+    # An output file altered in the spare (same name, other bytes) is not a change the
+    # manifest can see; --force must not carry it on.
+    page = spare / "index.html"
+    text = page.read_text(encoding="utf-8")
+    page.unlink()  # the spare's page is a hard link to OUT's: replace, do not write through
+    page.write_text(text.replace("</body>", "<p>altered</p></body>"), encoding="utf-8")
+    built = build(repo, out, ["html"], "public", force=True)
+    assert built.rendered == 3
+    assert "altered" not in (out / "index.html").read_text(encoding="utf-8")
+    build(repo, tmp_path / "full", ["html"], "public")
+    assert tree_digest(out) == tree_digest(tmp_path / "full")
