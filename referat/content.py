@@ -21,7 +21,7 @@ from mistune.plugins.table import (
 )
 from mistune.renderers.markdown import MarkdownRenderer
 
-from .plain import plain
+from .plain import PLACEHOLDER, blocks, plain
 
 Token = dict[str, Any]
 
@@ -33,9 +33,11 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]+"
 #: Level of the section heading in every output: h1 title, h2 item, h3 section.
 SECTION_LEVEL = 3
 
-#: Whether a section of only plain paragraphs skips mistune (:func:`referat.plain.plain`
-#: writes the same HTML and Markdown directly). Read when a section is first rendered;
-#: set it to False to always parse, e.g. to compare or to benchmark the mistune path.
+#: Whether plain paragraphs skip mistune: a section of only plain paragraphs is not parsed
+#: at all (:func:`referat.plain.plain` writes the same HTML and Markdown directly), and in
+#: other sections mistune sees a placeholder for each long plain paragraph
+#: (:func:`referat.plain.blocks`). Read when a section is first rendered; set it to False to
+#: always parse the whole source, e.g. to compare or to benchmark the mistune path.
 FAST_PATH = True
 
 
@@ -62,7 +64,9 @@ class Rendered:
 
     @functools.cached_property
     def _tree(self) -> tuple[list[Token], BlockState]:
-        tokens, state = _PARSER.parse(self._source)
+        split = blocks(self._source) if FAST_PATH else None
+        parsed = _parse_with_blocks(*split) if split is not None else None
+        tokens, state = parsed if parsed is not None else _PARSER.parse(self._source)
         safe = _neutralise(cast(list[Token], tokens))
         state.env["ref_links"] = {}  # links are written inline; definitions would repeat raw URLs
         return safe, state
@@ -82,6 +86,30 @@ class Rendered:
         return _MARKDOWN(*self._tree).strip("\n")
 
 
+def _parse_with_blocks(
+    source: str, found: list[tuple[str, str]]
+) -> tuple[list[Token], BlockState] | None:
+    """Parse ``source`` with placeholders from :func:`referat.plain.blocks`, and put each
+    placeholder's rendering in its place; None unless every placeholder is a paragraph of its
+    own at the top level of the document, exactly once (then the original source parses to
+    the same tree, with plain paragraphs where the placeholders are)."""
+    parsed, state = _PARSER.parse(source)
+    tokens = cast(list[Token], parsed)
+    wanted = {PLACEHOLDER + str(number): rendering for number, rendering in enumerate(found)}
+    for index, token in enumerate(tokens):
+        if token["type"] != "paragraph":
+            continue
+        children = token["children"]
+        if len(children) != 1 or children[0]["type"] != "text":
+            continue
+        rendering = wanted.pop(children[0]["raw"], None)
+        if rendering is not None:
+            tokens[index] = {"type": "plain_paragraph", "raw": rendering[0], "md": rendering[1]}
+    if wanted:  # inside a fence, an HTML block, a list item, ...: parse the source itself
+        return None
+    return tokens, state
+
+
 class _HtmlRenderer(mistune.HTMLRenderer):
     def __init__(self) -> None:
         super().__init__(escape=True)
@@ -92,8 +120,16 @@ class _HtmlRenderer(mistune.HTMLRenderer):
         self.register("table_cell", render_table_cell)
         self.register("strikethrough", render_strikethrough)
 
+    def plain_paragraph(self, html: str) -> str:
+        """A paragraph :func:`referat.plain.blocks` rendered, as :meth:`paragraph` ends one."""
+        return html + "\n"
+
 
 class _MarkdownRenderer(MarkdownRenderer):
+    def plain_paragraph(self, token: Token, state: BlockState) -> str:
+        """A paragraph :func:`referat.plain.blocks` rendered, as :meth:`paragraph` ends one."""
+        return cast(str, token["md"]) + "\n\n"
+
     def text(self, token: Token, state: BlockState) -> str:
         # "<" written as an entity can never start a tag, whatever a later renderer does;
         # a backslash escape can be swallowed by an autolinked URL just before it.

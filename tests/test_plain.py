@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from referat import content
+from referat import plain as plain_module
 from referat.parse import split_body
-from referat.plain import plain
+from referat.plain import PLACEHOLDER, blocks, plain
 
 from .conftest import EXAMPLES, ROOT
 
@@ -26,6 +28,41 @@ def fast_path(on: bool) -> Iterator[None]:
         yield
     finally:
         content.FAST_PATH = before
+
+
+@contextmanager
+def min_block(size: int) -> Iterator[None]:
+    """Set :data:`referat.plain.MIN_BLOCK` for the block."""
+    before = plain_module.MIN_BLOCK
+    plain_module.MIN_BLOCK = size
+    try:
+        yield
+    finally:
+        plain_module.MIN_BLOCK = before
+
+
+@contextmanager
+def parsed_sources() -> Iterator[list[str]]:
+    """The sources mistune parses in the block, in order."""
+    seen: list[str] = []
+    parse = content._PARSER.parse
+
+    def spy(source: str, *args: Any) -> Any:
+        seen.append(source)
+        return parse(source, *args)
+
+    content._PARSER.parse = spy  # type: ignore[method-assign, assignment]
+    try:
+        yield seen
+    finally:
+        del content._PARSER.parse
+
+
+def fast_pair(source: str) -> tuple[str, str]:
+    """``(html, markdown)`` of ``source`` with the fast path on."""
+    with fast_path(True):
+        rendered = content.Rendered(source)
+        return rendered.html, rendered.markdown
 
 
 def mistune_path(source: str) -> tuple[str, str]:
@@ -225,3 +262,158 @@ def test_real_sections_render_the_same() -> None:
     assert len(sections) > 50
     fast = sum(assert_exact(text) for text in sections)
     assert fast >= 20
+
+
+def test_real_sections_render_the_same_both_ways() -> None:
+    """With plain paragraphs inside mixed sections replaced too, even the shortest."""
+    sections = [text for path in SOURCES for text in _sections(path)]
+    for size in (plain_module.MIN_BLOCK, 1):
+        with min_block(size):
+            for text in sections:
+                assert fast_pair(text) == mistune_path(text), repr(text)
+
+
+# Mixed sections: plain paragraphs between blocks mistune must parse.
+
+LONG = " ".join(PROSE[1:4])
+#: Blocks that are not plain, several of them spanning blank lines or continuing lazily.
+OTHER = [
+    "- punkt\n- punkt", "- punkt", "* punkt\n\n* punkt", "+ a\n\n  fortsat", "-", "- ",
+    "1. godkender\n2. tager til efterretning", "1. a", "2) b", "10. ti\n\n    fortsat",
+    "- a\n\n- b", "- a\n  - b\n\n  - c", "1. a\n\n   b", "- a\n\n  ```\n  kode",
+    "### Overskrift", "# Stor", "###### Lille", "#", "Overskrift\n===", "Overskrift\n---", "===",
+    "---", "***", "___", "- - -",
+    "| A | B |\n|---|---|\n| 1 | 2 |", "| A | B |\n|---|---|", "A | B\n--- | ---\n1 | 2",
+    "| A |\n|---|---|\n| 1 |", "| a |",
+    "Det er **vigtigt** og *meget* vigtigt.", "**Bemærk:** " + PROSE[2], "~~slettet~~",
+    "```\nkode\n\nmere kode\n```", "```python\nkode", "```", "~~~\n\n", "````\n```\n\n",
+    "<!-- kommentar -->", "<!-- kommentar\n\nstadig", "<!--", "-->", "<pre>\nx\n\ny\n</pre>",
+    "<pre>", "</pre>", "<div>\nblok\n</div>", "<div>", "</div>", "<?php\n\n", "?>",
+    "<![CDATA[\n\n", "]]>", "<!DOCTYPE\n\n", "<b>fed</b>", "<span>",
+    "> citat", "> citat\n>\n> mere", ">", "> ```\n> kode", "> - a\n>\n> - b",
+    "[x]: /u", "[x]: /u 'titel'", "[x]:\n/u", "[x]:", "[x]: /u\n'titel\n\nmere'",
+    "Se [x] og [y][x].", "[y]: https://example.org",
+    "    kode", "    kode\n\n    mere", "\tkode",
+    PLACEHOLDER + "0", PLACEHOLDER + "1", "Referatplainblock0", "referatplain&#98;lock0",
+    "Tekst med  to mellemrum.", "Tekst med linjeskift  ", "Tekst\\", " Indrykket.", "  ",
+    "\t", "Tekst\r\nmed CRLF.", "\r", "Se https://www.dst.dk.", "Se www.dst.dk.", "Tekst!",
+    "a\n2. b", "Tekst\n- punkt", "Tekst\n> citat", "Tekst\n    kode", LONG + "\n===",
+    LONG + "\n- punkt", "- " + LONG, "> " + LONG, "    " + LONG, "1. " + LONG,
+]  # fmt: skip
+#: What comes between two blocks: mostly blank lines, sometimes none or odd ones.
+JOINS = ["\n\n", "\n\n", "\n\n", "\n\n\n", "\n", "\n \n", "\n\t\n", "\r\n\r\n", "\n\n\n\n"]
+
+#: Plain paragraphs, short and long, for the mixed sections (cheaper to draw than ``prose``,
+#: whose variety the tests above cover).
+PLAIN_BLOCKS = [
+    *PROSE, LONG, PROSE[0] + "\n" + PROSE[5], PROSE[7] + "\n" + PROSE[9] + "\n" + PROSE[3],
+    "Indstilling:", "Kort.", "Ab", "§ 3", "(bilag)", "Hej!",
+]  # fmt: skip
+
+
+def _section(start: str, blocks: list[tuple[str, str]], end: str) -> str:
+    return start + "".join(join + block for join, block in blocks)[len(blocks[0][0]) :] + end
+
+
+#: A section of plain paragraphs and other blocks, joined mostly by blank lines.
+mixed = st.builds(
+    _section,
+    st.sampled_from(["", "\n", "\n\n"]),
+    st.lists(
+        st.tuples(
+            st.sampled_from(JOINS),
+            st.one_of(st.sampled_from(PLAIN_BLOCKS), st.sampled_from(OTHER)),
+        ),
+        min_size=2,
+        max_size=8,
+    ),
+    st.sampled_from(["", "\n"]),
+)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed)
+@example("- a\n\n" + LONG + "\n\n- b")
+@example("- a\n\n- b\n\n" + LONG + "\n\n- c\n\n- d")
+@example("- a\n- b\n\n" + LONG + "\n\n- c\n- d")
+@example("1. a\n\n" + LONG + "\n\n2. b")
+@example("> a\n\n" + LONG + "\n\n> b")
+@example("```\nkode\n\n" + LONG)
+@example("<!-- a\n\n" + LONG + "\n\n-->\n\n" + LONG)
+@example("<pre>\n\n" + LONG + "\n\n</pre>")
+@example("[x]:\n\n" + LONG + "\n\nSe [x].")
+@example(LONG + "\n\n[x]: /u\n\nSe [x].")
+@example("referatplain&#98;lock0\n\n- a\n\n" + LONG)
+@example("# A\n\n" + LONG + "\n\n###### B\n\n" + LONG)
+def test_mixed_sections_render_as_mistune_does(source: str) -> None:
+    with min_block(1):
+        assert fast_pair(source) == mistune_path(source), repr(source)
+
+
+PROSE_LIST_PROSE = (
+    PROSE[1] + "\n" + PROSE[2] + "\n\nIndstilling:\n\n- godkender\n- tager til efterretning\n\n"
+    + PROSE[3] + "\n" + PROSE[4]
+)  # fmt: skip
+
+
+def test_mistune_sees_placeholders_not_the_prose() -> None:
+    source, found = blocks(PROSE_LIST_PROSE) or ("", [])
+    assert source == (
+        PLACEHOLDER + "0\n\n- godkender\n- tager til efterretning\n\n" + PLACEHOLDER + "1"
+    )
+    assert found == [
+        plain(PROSE[1] + "\n" + PROSE[2] + "\n\nIndstilling:"),
+        plain(PROSE[3] + "\n" + PROSE[4]),
+    ]
+    with parsed_sources() as seen:
+        assert fast_pair(PROSE_LIST_PROSE) == mistune_path(PROSE_LIST_PROSE)
+    assert seen == [source, PROSE_LIST_PROSE]  # the fast path once, then the mistune path
+
+
+def test_short_paragraphs_are_left_in_place() -> None:
+    assert len("Indstilling:") < plain_module.MIN_BLOCK
+    assert blocks("Indstilling:\n\n- godkender") is None
+    with min_block(1):
+        assert blocks("Indstilling:\n\n- godkender") == (
+            PLACEHOLDER + "0\n\n- godkender",
+            [("<p>Indstilling:</p>", "Indstilling:")],
+        )
+
+
+def test_paragraphs_with_only_blank_lines_between_share_a_placeholder() -> None:
+    source = (
+        "\n" + PROSE[0] + "\n\n\n" + PROSE[1] + "\n\n- punkt\n\n" + LONG + "\n\n" + PROSE[2] + "\n"
+    )
+    assert blocks(source) == (
+        "\n" + PLACEHOLDER + "0\n\n- punkt\n\n" + PLACEHOLDER + "1\n",
+        [plain(PROSE[0] + "\n\n" + PROSE[1]), plain(LONG + "\n\n" + PROSE[2])],
+    )
+    assert fast_pair(source) == mistune_path(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "```\nkode\n\n" + LONG + "\n",  # an unclosed fence runs to the end
+        "<!-- kommentar\n\n" + LONG + "\n\n-->",  # an HTML block to its end marker
+        "<pre>\n\n" + LONG + "\n\n</pre>\n\n" + LONG,
+        "<script>\n\n" + LONG,
+        "- a\n\n" + LONG + "\n\n<!--\n\n" + LONG,  # one placeholder is enough
+    ],
+)
+def test_falls_back_to_the_whole_source(source: str) -> None:
+    with parsed_sources() as seen:
+        assert fast_pair(source) == mistune_path(source)
+    # With placeholders first, then (as they are not all top-level paragraphs) the source
+    # itself; then the mistune path.
+    assert len(seen) == 3
+    assert PLACEHOLDER in seen[0]
+    assert seen[1:] == [source, source]
+
+
+def test_placeholder_text_in_the_source_means_no_placeholders() -> None:
+    source = "- a\n\n" + PLACEHOLDER + "0\n\n" + LONG
+    assert blocks(source) is None
+    with parsed_sources() as seen:
+        assert fast_pair(source) == mistune_path(source)
+    assert seen == [source, source]
