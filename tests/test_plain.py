@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -19,26 +20,14 @@ from referat.plain import PLACEHOLDER, blocks, plain
 from .conftest import EXAMPLES, ROOT
 
 
-@contextmanager
-def fast_path(on: bool) -> Iterator[None]:
+def fast_path(on: bool) -> AbstractContextManager[object]:
     """Switch :data:`referat.content.FAST_PATH` for the block."""
-    before = content.FAST_PATH
-    content.FAST_PATH = on
-    try:
-        yield
-    finally:
-        content.FAST_PATH = before
+    return mock.patch.object(content, "FAST_PATH", on)
 
 
-@contextmanager
-def min_block(size: int) -> Iterator[None]:
+def min_block(size: int) -> AbstractContextManager[object]:
     """Set :data:`referat.plain.MIN_BLOCK` for the block."""
-    before = plain_module.MIN_BLOCK
-    plain_module.MIN_BLOCK = size
-    try:
-        yield
-    finally:
-        plain_module.MIN_BLOCK = before
+    return mock.patch.object(plain_module, "MIN_BLOCK", size)
 
 
 @contextmanager
