@@ -1,11 +1,13 @@
 """Building: plan what changed since the previous build, render only that, swap the output in.
 
 A build stats every source file and compares with the manifest the previous build left in
-``OUT/.referat-cache/v1``. Unchanged meetings and archive pages are hard-linked from the
-previous output into a staging folder beside OUT; changed meetings are rendered (in worker
-processes when there are many); the staging folder then takes OUT's place in one step. When
-nothing changed, nothing is written at all. A cache that cannot be read, or that another
-version or other options wrote, is ignored.
+``OUT/.referat-cache/v1``. The staging folder beside OUT is the spare (the output before the
+last, brought up to date: only files that differ are removed and written) or, without one, a
+new folder into which the unchanged meetings and archive pages are hard-linked from OUT.
+Changed meetings are rendered (in worker processes when there are many), then the archive
+pages that show them; the staging folder then takes OUT's place in one step, and the output
+it replaced becomes the next spare. When nothing changed, nothing is written at all. A cache
+or spare that cannot be read, or that another version or other options wrote, is ignored.
 """
 
 from __future__ import annotations
