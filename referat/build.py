@@ -17,7 +17,6 @@ import hashlib
 import itertools
 import json
 import os
-import shutil
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from .output import (
     Stage,
     check_output,
     link_or_copy,
+    remove,
     staging,
     summary_file,
     write_new,
@@ -337,7 +337,7 @@ def _usable_spare(stage: Stage, key: str, *, trust: bool = True) -> _Manifest | 
         expected.add(summary_file(meeting_id))
     pdfs = f"{CACHE_DIR}/pdf"
     if spare.key == key and spare.meetings and _tree_is(stage.path, expected, skip=pdfs):
-        _remove_tree(stage.path / pdfs)  # PDFs come from OUT's cache; these would pile up
+        remove(stage.path / pdfs)  # PDFs come from OUT's cache; these would pile up
         return spare
     _empty(stage.path)
     return None
@@ -347,7 +347,7 @@ def _empty(stage: Path) -> None:
     """Remove everything in the stage but its marker."""
     for child in os.listdir(stage):
         if child != BUILD_MARKER:
-            _remove_tree(stage / child)
+            remove(stage / child)
 
 
 def _tree_is(root: Path, expected: set[str], *, skip: str) -> bool:
@@ -371,13 +371,6 @@ def _tree_is(root: Path, expected: set[str], *, skip: str) -> bool:
             else:
                 found += 1
     return found == len(expected)
-
-
-def _remove_tree(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.unlink(path)
 
 
 def _build_into(
@@ -411,6 +404,9 @@ def _build_into(
     for result in results:
         diags.extend(result.diagnostics)
     full = {r.id: r.summary for r in results if r.summary is not None}  # without decisions
+    # Archive pages are reused only where every previous one is a file referat wrote (not a
+    # link planted in OUT); otherwise all are rendered again.
+    pages_reusable = bool(previous.pages) and _all_exist(out, previous.pages)
     # A change that leaves each changed meeting's summary as it was (its titles, cases,
     # dates and numbering: all that the indexes, the feeds and the checks across meetings
     # use) changes at most the case pages of its cases, which show decisions. Then the
@@ -424,7 +420,7 @@ def _build_into(
             m in previous.meetings and previous.meetings[m].summary == summary
             for m, summary in full.items()
         )
-        and _all_exist(out, previous.pages)
+        and pages_reusable
     )
     if local:
         cross = previous.cross
@@ -489,6 +485,7 @@ def _build_into(
             changed,
             options.edition,
             jobs,
+            reusable=pages_reusable,
             local=local,
         )
     elif spare is not None:
@@ -573,26 +570,25 @@ def _archive(
     edition: Edition,
     jobs: int,
     *,
+    reusable: bool,
     local: bool = False,
 ) -> tuple[int, dict[str, str]]:
     """Write the archive pages into the stage: changed ones rendered, the others linked
     (or, in a spare, kept where the spare has them as they are now).
 
-    ``local``: only case pages can have changed, and ``summaries`` holds just the meetings
-    they show; every other page is as the previous build made it.
+    ``reusable``: the previous build's pages are all in OUT, as files it wrote. ``local``:
+    only case pages can have changed, and ``summaries`` holds just the meetings they show;
+    every other page is as the previous build made it.
     """
     from .archive import Archive, page_paths
 
     archive = Archive(summaries, language, _Decisions(stage), edition)
-    # Pages are reused only where every previous one is a file referat wrote (not a link
-    # planted in OUT); otherwise all are rendered again.
+    # Only pages that show something of a changed meeting can have changed.
+    cases = {item.case for s in changed for item in s.items if item.case}
     if local:
-        cases = {item.case for s in changed for item in s.items if item.case}
         specs = archive.specs(cases=cases, bodies=(), indexes=False)
         keys = dict(previous.pages)
-    elif previous.pages and _all_exist(out, previous.pages):
-        # Only pages that show something of a changed meeting can have changed.
-        cases = {item.case for s in changed for item in s.items if item.case}
+    elif reusable:
         specs = archive.specs(cases=cases, bodies={s.body for s in changed})
         current = page_paths(summaries)
         keys = {path: k for path, k in previous.pages.items() if path in current}
@@ -607,21 +603,22 @@ def _archive(
     else:
         done = job.run(specs)
     rendered = 0
+    handled = set()
     for path, key, was_rendered in done:
         keys[path] = key
         rendered += was_rendered
-    if spare_pages is None:
-        for page_path in keys:
-            if not (stage / page_path).exists():
-                _link_previous(out, stage, page_path)
-    else:
-        handled = {path for path, _, _ in done}
-        for page_path, key in keys.items():
-            if page_path not in handled and spare_pages.get(page_path) != key:
-                _unlink(stage, page_path, prune=False)
-                _link_previous(out, stage, page_path)
-        for page_path in spare_pages.keys() - keys.keys():
-            _unlink(stage, page_path)
+        handled.add(path)
+    # The pages no change can reach: as the previous build made them.
+    for page_path, key in keys.items():
+        if page_path in handled:
+            continue
+        if spare_pages is not None:
+            if spare_pages.get(page_path) == key:
+                continue
+            _unlink(stage, page_path, prune=False)
+        _link_previous(out, stage, page_path)
+    for page_path in (spare_pages or {}).keys() - keys.keys():
+        _unlink(stage, page_path)
     return rendered, dict(sorted(keys.items()))
 
 
@@ -669,7 +666,7 @@ class _PageJob:
                 continue
             if page.path in self.spare:
                 _unlink(self.stage, page.path, prune=False)
-            if self.previous.get(page.path) == key and _all_exist(self.out, [page.path]):
+            if self.previous.get(page.path) == key:  # (checked to be in OUT: ``reusable``)
                 _link_previous(self.out, self.stage, page.path)
                 done.append((page.path, key, False))
             else:

@@ -163,7 +163,7 @@ def staging(out: Path) -> Iterator[Stage]:
     with _lock(out):
         for stale in out.parent.glob(f".{out.name}.*"):
             if stale.suffix in (".tmp", ".old") and stale.is_dir() and not stale.is_symlink():
-                _remove(stale)
+                remove(stale)
         stage = _reuse_spare(out)
         if stage is None:
             try:
@@ -212,18 +212,18 @@ def _swapped(stage: Stage, out: Path) -> Iterator[None]:
         if _replace(stage.path, out) and stage.keep_replaced:
             spare = spare_of(out)
             if spare.is_dir() and not spare.is_symlink():
-                _remove(spare)
+                remove(spare)
             os.rename(stage.path, spare)
     except OSError as err:
         raise OutputError(f"cannot write the output: {err.strerror or err}") from None
     finally:
         if os.path.lexists(stage.path):
-            _remove(stage.path)
+            remove(stage.path)
     if not stage.keep_replaced:
         # A spare of other options (another edition, say) must not stay beside OUT.
         spare = spare_of(out)
         if spare.is_dir() and not spare.is_symlink():
-            _remove(spare)
+            remove(spare)
 
 
 def write_new(path: Path | str, text: str) -> None:
@@ -260,24 +260,26 @@ def write_new_chunks(path: Path | str, chunks: Iterable[str]) -> None:
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
-def _remove(folder: Path) -> None:
-    """Remove a folder of referat's, also where its files or folders are read-only.
+def remove(path: Path) -> None:
+    """Remove a file, or a folder of referat's also where its files or folders are read-only
+    (only what lies inside ``path`` is ever made writable: never the folder holding it)."""
+    if path.is_symlink() or not path.is_dir():
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        return
+    inside = str(path)
 
-    Only what lies inside ``folder`` is ever made writable: never the folder holding it.
-    """
-    inside = str(folder)
-
-    def writable_and_retry(function: Callable[..., object], path: str, _: object) -> None:
-        parent = os.path.dirname(path)
+    def writable_and_retry(function: Callable[..., object], failed: str, _: object) -> None:
+        parent = os.path.dirname(failed)
         if not (parent == inside or parent.startswith(inside + os.sep)):
             return
         with contextlib.suppress(OSError):
             os.chmod(parent, 0o700)
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.chmod(path, 0o700)
-            function(path)
+            if os.path.isdir(failed) and not os.path.islink(failed):
+                os.chmod(failed, 0o700)
+            function(failed)
 
-    shutil.rmtree(folder, onerror=writable_and_retry)
+    shutil.rmtree(path, onerror=writable_and_retry)
 
 
 def _umask() -> int:
