@@ -20,6 +20,7 @@ from typing import Literal, NamedTuple
 from babel.dates import get_day_names, get_month_names
 
 from .config import Config, Language, SectionSpec
+from .load import decode_utf8
 from .model import Phase
 from .parse import ATX_HEADING, closes_fence, fence_opened
 from .sources import item_file_name, item_text, meeting_text
@@ -305,35 +306,10 @@ class Imported:
         return out
 
 
-class NotText(Exception):
-    """The input cannot be read as UTF-8 text."""
-
-    def __init__(self, line: int, column: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
-        self.message = message
-
-
 def decode(data: bytes) -> str:
-    """The text of an input file: UTF-8 (a BOM is dropped), lines ending in ``\\n``."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        line_start = data.rfind(b"\n", 0, err.start) + 1
-        column = len(data[line_start : err.start].decode("utf-8", errors="replace")) + 1
-        raise NotText(
-            line,
-            column,
-            f"byte 0x{data[err.start]:02x} at offset {err.start} is not valid UTF-8; "
-            "save the file as UTF-8 (most converters have an option for it)",
-        ) from None
-    if "\x00" in text:
-        at = text.index("\x00")
-        line = text.count("\n", 0, at) + 1
-        raise NotText(line, at - text.rfind("\n", 0, at), "the file contains a NUL character")
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    """The text of an input file: UTF-8 (a BOM is dropped), lines ending in ``\\n``; raises
+    :class:`~referat.load.NotText` where it is not UTF-8 text."""
+    return decode_utf8(data).removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 # --- reading the text ---------------------------------------------------------------------

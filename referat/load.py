@@ -21,6 +21,39 @@ _DELIMITER = re.compile(r"(---|\.\.\.)[ \t]*\r?$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class NotText(Exception):
+    """Bytes that are not UTF-8 text: where the first problem is, and what to do."""
+
+    def __init__(self, line: int, column: int, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+        self.hint = hint
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` as text; raises :class:`NotText` at an invalid byte or a NUL character."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        column = len(data[line_start : err.start].decode("utf-8", errors="replace")) + 1
+        raise NotText(
+            line,
+            column,
+            f"byte 0x{data[err.start]:02x} at offset {err.start} is not valid UTF-8",
+            "save the file as UTF-8",
+        ) from None
+    if "\x00" in text:
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise NotText(line, column, "file contains a NUL character", "save the file as UTF-8 text")
+    return text
+
+
 def read_text(path: Path, diags: Collector) -> str | None:
     """The text of a UTF-8 source file, or None after reporting why it cannot be had."""
     try:
@@ -43,32 +76,9 @@ def read_text(path: Path, diags: Collector) -> str | None:
         )
         return None
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        line_start = data.rfind(b"\n", 0, err.start) + 1
-        column = len(data[line_start : err.start].decode("utf-8", errors="replace")) + 1
-        diags.add(
-            "RF001",
-            path,
-            line,
-            column,
-            f"byte 0x{data[err.start]:02x} at offset {err.start} is not valid UTF-8",
-            "save the file as UTF-8",
-        )
-        return None
-    if "\x00" in text:
-        at = text.index("\x00")
-        line = text.count("\n", 0, at) + 1
-        column = at - (text.rfind("\n", 0, at) + 1) + 1
-        diags.add(
-            "RF001",
-            path,
-            line,
-            column,
-            "file contains a NUL character",
-            "save the file as UTF-8 text",
-        )
+        text = decode_utf8(data)
+    except NotText as err:
+        diags.add("RF001", path, err.line, err.column, err.message, err.hint)
         return None
     return text.removeprefix("\ufeff")
 

@@ -53,7 +53,8 @@ def import_command(
     could not place is reported on stderr as FILE:LINE: warning (or note); FILE is never
     changed.
     """
-    from ..importer import NotText, decode, import_text
+    from ..importer import decode, import_text
+    from ..load import NotText
 
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         what = "is not empty" if output.is_dir() else "is not a folder"
@@ -63,7 +64,10 @@ def import_command(
     try:
         text = decode(file.read_bytes())
     except NotText as err:
-        typer.echo(f"{display_path(file)}:{err.line}:{err.column}: error: {err.message}", err=True)
+        typer.echo(
+            f"{display_path(file)}:{err.line}:{err.column}: error: {err.message}; {err.hint}",
+            err=True,
+        )
         typer.echo("referat: nothing was written", err=True)
         raise typer.Exit(EXIT_SOURCES) from None
     except OSError as err:

@@ -178,8 +178,8 @@ def check_importer(data: bytes) -> None:
     """import_text reads anything, and what it would write reads back cleanly."""
     from referat.diagnostics import Collector
     from referat.fields import ITEM_FIELDS, MEETING_FIELDS, Where, read_mapping
-    from referat.importer import NotText, decode, import_text
-    from referat.load import YamlFailed, compose, split_front_matter
+    from referat.importer import decode, import_text
+    from referat.load import NotText, YamlFailed, compose, split_front_matter
     from referat.parse import split_body
 
     try:
