@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,10 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path / "repo"
 
 
-def full(repo: Path, out: Path, edition: str = "public") -> dict[str, str]:
+def full(repo: Path, out: Path, formats: Sequence[str] = ("html", "md", "json")) -> dict[str, str]:
+    """What a build into a new folder gives."""
     shutil.rmtree(out, ignore_errors=True)
-    built = build(repo, out, ["html", "md", "json"], edition)  # type: ignore[arg-type]
+    built = build(repo, out, formats, "public")
     assert built.written and not built.failed
     return tree_digest(out)
 
@@ -144,9 +145,7 @@ def test_a_spare_unlike_its_manifest_is_not_used(
     assert built.written
     assert not (out / "direktionen" / "planted.html").exists()
     assert not (out / "index.html").is_symlink()
-    shutil.rmtree(tmp_path / "full", ignore_errors=True)
-    build(repo, tmp_path / "full", ["html"], "public")
-    assert tree_digest(out) == tree_digest(tmp_path / "full")
+    assert tree_digest(out) == full(repo, tmp_path / "full", ("html",))
 
 
 def test_no_spare_of_another_edition_stays_beside_out(repo: Path, tmp_path: Path) -> None:
@@ -184,5 +183,4 @@ def test_force_does_not_keep_anything_of_the_spare(repo: Path, tmp_path: Path) -
     built = build(repo, out, ["html"], "public", force=True)
     assert built.rendered == 3
     assert "altered" not in (out / "index.html").read_text(encoding="utf-8")
-    build(repo, tmp_path / "full", ["html"], "public")
-    assert tree_digest(out) == tree_digest(tmp_path / "full")
+    assert tree_digest(out) == full(repo, tmp_path / "full", ("html",))
