@@ -57,11 +57,11 @@ def decode_utf8(data: bytes) -> str:
 def read_text(path: Path, diags: Collector) -> str | None:
     """The text of a UTF-8 source file, or None after reporting why it cannot be had."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would block or never end
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
             diags.add("RF002", path, 1, 1, "not a regular file", "sources are ordinary text files")
             return None
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+        data = _read_at_most(path, info.st_size, MAX_SOURCE_BYTES + 1)
     except OSError as err:
         diags.add("RF002", path, 1, 1, f"cannot read file: {err.strerror or err}")
         return None
@@ -81,6 +81,27 @@ def read_text(path: Path, diags: Collector) -> str | None:
         diags.add("RF001", path, err.line, err.column, err.message, err.hint)
         return None
     return text.removeprefix("\ufeff")
+
+
+def _read_at_most(path: Path, size: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the file at ``path``, whose size was ``size`` when statted.
+
+    One ``read`` of the expected size instead of a buffered file object asked for ``limit``
+    bytes: that allocates (and gives back) a megabyte for every few-kilobyte item.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        data = b""
+        want = min(size, limit - 1) + 1  # a byte more than expected: to see the end
+        while want > 0:
+            chunk = os.read(descriptor, want)
+            data += chunk
+            if len(chunk) < want:  # a short read of a regular file: its end
+                break
+            want = limit - len(data)  # the file grew since it was statted
+        return data
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True)

@@ -576,3 +576,37 @@ def test_reference_documents_every_code_in_order() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     headings = re.findall(r"^### (RF\d{3}) — (.+)$", text, re.MULTILINE)
     assert headings == [(c.code, c.summary) for c in CODES.values()]
+
+
+# --------------------------------------------------------------------------------------
+# Reading a source: the size limit at its edge, and a file that changes size while read
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_read_text_takes_the_limit_and_refuses_one_byte_more(tmp_path: Path, extra: int) -> None:
+    from referat.diagnostics import Collector
+    from referat.load import MAX_SOURCE_BYTES, read_text
+
+    source = tmp_path / "01-sag.md"
+    source.write_bytes(b"x" * (MAX_SOURCE_BYTES + extra))
+    diags = Collector()
+    text = read_text(source, diags)
+    if extra:
+        assert text is None
+        assert [d.code for d in diags.sorted()] == ["RF003"]
+    else:
+        assert text is not None and len(text) == MAX_SOURCE_BYTES
+        assert not diags.sorted()
+
+
+@pytest.mark.parametrize("statted", [0, 10, 4000, 1024 * 1024 + 5])
+def test_reading_does_not_trust_the_size_from_stat(tmp_path: Path, statted: int) -> None:
+    from referat.load import _read_at_most
+
+    source = tmp_path / "01-sag.md"
+    data = bytes(range(256)) * 16  # 4,096 bytes
+    source.write_bytes(data)
+    # A file that grew or shrank between stat and read is read to its end, never past the limit.
+    assert _read_at_most(source, statted, 1024 * 1024 + 1) == data
+    assert _read_at_most(source, statted, 100) == data[:100]
