@@ -1,4 +1,9 @@
-"""Fast path for sections of plain prose paragraphs: the HTML and Markdown mistune would give."""
+"""Fast path for sections of simple prose: the HTML and Markdown mistune would give.
+
+Simple prose is paragraphs of plain words, with ``**strong**``, ``*emphasis*`` and
+``[text](https://link)`` spans at word boundaries, and tight one-line-per-item lists of the
+same; anything else is left to mistune.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +13,160 @@ import re
 _ALNUM = "A-Za-z0-9À-ÖØ-öø-ÿĀ-ſ"
 #: Other characters a plain line may hold besides single spaces: in mid-line none of them
 #: starts Markdown syntax, and only ``"`` (HTML) and ``!`` (Markdown) change on output.
-#: ``&<>*_`~\\[]|#@$^{}``, tabs, control and other white-space characters are left to mistune.
+#: ``&<>*_`~\\[]|#@$^{}``, tabs, control and other white-space characters are left to mistune
+#: (``*`` and ``[`` only as the delimiters of the spans below).
 _PUNCT = ",.;:?!%/§()'\"’‘“”„»«…+=°²³\\-–—"  # "\\-": a hyphen, escaped for [...]
 #: What a line may start with: no block marker ("-", "+", "=", ">", "#", "<", ...).
 _FIRST = rf"[{_ALNUM}§(“„»]"
 _CHAR = rf"[{_ALNUM}{_PUNCT}]"
-#: A line: no leading, trailing or double space, and not starting like an ordered list item
-#: ("1." or "1)", escaped in Markdown output even where it does not start a list).
-_LINE = rf"(?![0-9]++[.)](?![0-9])){_FIRST}{_CHAR}*+(?: {_CHAR}++)*+"
-#: Plain text: lines as above, separated by "\n" (in a paragraph) or by empty lines (between
-#: paragraphs), with any number of empty lines before and after. Possessive quantifiers, so
-#: that text that is not plain fails without backtracking.
-_PLAIN = re.compile(rf"\n*+(?:{_LINE}(?:\n++{_LINE})*+\n*+)?")
-_BETWEEN = re.compile(r"\n\n+")
+#: Words of plain characters with single spaces between them.
+_WORDS = rf"{_CHAR}++(?: {_CHAR}++)*+"
+
+
+def _closing(delimiter: str) -> str:
+    """A closing ``delimiter``, and what may follow it by what the span's text ends with.
+
+    After a letter or digit: a space, a line end or ``,.;:`` (the delimiter can then only
+    close); after ``.:)``, only a space or a line end (else it could open as well).
+    """
+    return rf"(?:(?<=[{_ALNUM}]){delimiter}(?=[ ,.;:\n]|\Z)|(?<=[.:)]){delimiter}(?=[ \n]|\Z))"
+
+
+#: ``**strong**`` and ``*emphasis*``: each opens at a word start (a line start or after a
+#: space, which the line grammar guarantees) before a letter or digit, so that it can only
+#: open, and holds no ``*`` or ``[``: no nesting, nothing for the delimiter rules to weigh.
+_STRONG = rf"\*\*(?=[{_ALNUM}]){_WORDS}" + _closing(r"\*\*")
+_EMPHASIS = rf"\*(?=[{_ALNUM}]){_WORDS}" + _closing(r"\*")
+#: A web address of characters mistune writes into ``href`` unchanged (no ``&``, quote,
+#: parenthesis, space or non-ASCII character).
+_URL = r"https?://[A-Za-z0-9\-._~/?#%=+:@]++"
+#: ``[text](https://...)``: text of plain words, no title; followed as a closing span is.
+_LINK = rf"\[(?={_FIRST}){_WORDS}\]\({_URL}\)(?=[ ,.;:\n]|\Z)"
+_SPAN = rf"(?:{_STRONG}|{_EMPHASIS}|{_LINK})"
+#: A line: words and spans, no leading, trailing or double space, and not starting like an
+#: ordered list item ("1." or "1)", escaped in Markdown output even where it does not start a
+#: list). Possessive quantifiers, so that text that is not simple fails without backtracking.
+_LINE = rf"(?![0-9]++[.)](?![0-9]))(?:{_SPAN}|{_FIRST}){_CHAR}*+(?: (?:{_SPAN}|{_CHAR}){_CHAR}*+)*+"
+#: A paragraph: lines as above, no empty line.
+_PARAGRAPH = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
+#: A tight list: items of one line each, all with the same bullet, or numbered with the same
+#: delimiter (CommonMark counts from the first number and ignores the others).
+_BULLETS = re.compile(rf"([-+*]) {_LINE}(?:\n\1 {_LINE})*+")
+_NUMBERED = re.compile(rf"[0-9]{{1,9}}([.)]) {_LINE}(?:\n[0-9]{{1,9}}\1 {_LINE})*+")
+#: The spans of a line already known to be simple: every ``*`` and ``[`` is a delimiter.
+_SPANS = re.compile(r'\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\(([^)]+)\)|"')
+_LINK_URLS = re.compile(r"\]\([^)]*\)")
+_SEPARATORS = re.compile(r"(\n\n+)")
+_ITEM_MARKER = re.compile(r"[0-9]*+[-+*.)] ")
+
+#: Start of the placeholder lines :func:`blocks` puts in place of simple blocks.
+PLACEHOLDER = "referatplainblock"
+#: Simple blocks (one, or several with only blank lines between) worth a placeholder: this
+#: many characters or more. Shorter ones cost mistune about what a placeholder does.
+MIN_BLOCK = 80
 
 
 def plain(source: str) -> tuple[str, str] | None:
-    """``(html, markdown)`` of ``source`` when it is certainly only plain paragraphs, else None.
+    """``(html, markdown)`` of ``source`` when it is certainly only simple blocks, else None.
 
     The two are byte for byte what :class:`referat.content.Rendered` gets from mistune for the
-    same source; anything doubtful (any Markdown syntax, any character outside a small set,
-    leading, trailing or double spaces, anything like a URL) gives None, and the caller parses.
+    same source; anything doubtful (other Markdown syntax, any character outside a small set,
+    leading, trailing or double spaces, anything like a URL outside a link) gives None, and
+    the caller parses.
     """
-    if _PLAIN.fullmatch(source) is None or _url_like(source):
-        return None
     text = source.strip("\n")
-    if "\n\n" in text:
-        html = "<p>" + _BETWEEN.sub("</p>\n<p>", text) + "</p>"
-        markdown = _BETWEEN.sub("\n\n", text)
+    if not text:
+        return "", ""
+    parts = _SEPARATORS.split(text)[::2]
+    kinds = _kinds(parts)
+    if None in kinds:
+        return None
+    rendered = [_render(part, kind) for part, kind in zip(parts, kinds, strict=True)]
+    return "\n".join(html for html, _ in rendered), "\n\n".join(md for _, md in rendered)
+
+
+def blocks(source: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """``source`` with runs of simple blocks replaced by placeholders, and their renderings.
+
+    A run is one or more blocks that :func:`plain` accepts, with only empty lines between
+    them, an empty line (or the start) before and an empty line (or the end) after, and at
+    least :data:`MIN_BLOCK` characters in all; a list only between paragraphs (or the start
+    or end), never next to a block that could continue it. Each run becomes one line
+    ``referatplainblock<n>`` and item ``n`` of the list is its ``(html, markdown)`` as
+    :func:`plain` writes it. After an empty line no Markdown block continues into such lines
+    or depends on their text (they hold no block marker, nothing that ends a fence or an HTML
+    block, no link label), so mistune parses everything else as before and makes each
+    placeholder a paragraph of its own at the top level of the document, unless something
+    that spans empty lines swallows it (a fence, an HTML block, ...): the caller must check
+    that, and parse ``source`` itself if not. None when there is no such run, or when
+    ``source`` already holds :data:`PLACEHOLDER`.
+    """
+    if PLACEHOLDER in source:
+        return None
+    parts = _SEPARATORS.split(source)  # text, blank lines, text, ..., text
+    texts = parts[::2]
+    # Only the first part can start, and only the last end, with a single "\n".
+    lead = "\n" if texts[0].startswith("\n") else ""
+    texts[0] = texts[0][len(lead) :]
+    trail = "\n" if texts[-1].endswith("\n") else ""
+    texts[-1] = texts[-1][: len(texts[-1]) - len(trail)]
+    kinds = _kinds(texts)
+    found: list[tuple[str, str]] = []
+    first = -1  # where the current run of simple blocks starts, if any
+    for index in range(len(texts) + 1):  # one past the end, to close a run there
+        if index < len(texts) and kinds[index] is not None:
+            if first < 0:
+                first = index
+            continue
+        if first < 0:
+            continue
+        run = texts[first:index]
+        if sum(map(len, run)) >= MIN_BLOCK:
+            rendered = [
+                _render(text, kind) for text, kind in zip(run, kinds[first:index], strict=True)
+            ]
+            start = lead if first == 0 else ""
+            end = trail if index == len(texts) else ""
+            parts[2 * first] = start + PLACEHOLDER + str(len(found)) + end
+            parts[2 * first + 1 : 2 * index - 1] = [""] * (2 * (index - first) - 2)
+            found.append(
+                ("\n".join(html for html, _ in rendered), "\n\n".join(md for _, md in rendered))
+            )
+        first = -1
+    if not found:
+        return None
+    return "".join(parts), found
+
+
+def _kinds(parts: list[str]) -> list[str | None]:
+    """What each block (text between empty lines) is: ``"p"`` (a simple paragraph), ``"ul"``
+    or ``"ol"`` (a simple list between paragraphs), or None (anything else)."""
+    found = [_kind(part) for part in parts]
+    kinds = list(found)
+    for index, kind in enumerate(found):
+        if kind in ("ul", "ol"):
+            # A list next to anything but a paragraph might be continued by it (another item
+            # of the same list after the empty line makes it loose; an indented block joins
+            # its last item), or continue a list before it.
+            before = found[index - 1] if index > 0 else "p"
+            after = found[index + 1] if index + 1 < len(found) else "p"
+            if before != "p" or after != "p":
+                kinds[index] = None
+    return kinds
+
+
+def _kind(part: str) -> str | None:
+    if _PARAGRAPH.fullmatch(part):
+        kind = "p"
+    elif _ITEM_MARKER.match(part) is None:
+        return None
+    elif _BULLETS.fullmatch(part):
+        kind = "ul"
+    elif _NUMBERED.fullmatch(part):
+        kind = "ol"
     else:
-        html, markdown = "<p>" + text + "</p>" if text else "", text
-    return _escaped(html, markdown)
+        return None
+    return None if _url_like(_LINK_URLS.sub("", part)) else kind
 
 
 def _url_like(text: str) -> bool:
@@ -47,69 +175,42 @@ def _url_like(text: str) -> bool:
     return "://" in lowered or "http" in lowered or "www." in lowered
 
 
-def _escaped(html: str, markdown: str) -> tuple[str, str]:
-    if '"' in html:
-        html = html.replace('"', "&quot;")
-    if "!" in markdown:
-        markdown = markdown.replace("!", "\\!")
+def _render(part: str, kind: str | None) -> tuple[str, str]:
+    """``(html, markdown)`` of a block :func:`_kinds` found simple."""
+    if kind == "p":
+        return "<p>" + _html(part) + "</p>", _markdown(part)
+    lines = part.split("\n")
+    if kind == "ul":
+        html = "<ul>\n" + "".join(f"<li>{_html(line[2:])}</li>\n" for line in lines) + "</ul>"
+        return html, "\n".join(line[:2] + _markdown(line[2:]) for line in lines)
+    marker = [line.split(" ", 1)[0] for line in lines]
+    start, delimiter = int(marker[0][:-1]), marker[0][-1]
+    items = [line[len(m) + 1 :] for line, m in zip(lines, marker, strict=True)]
+    attribute = "" if start == 1 else f' start="{start}"'
+    html = f"<ol{attribute}>\n" + "".join(f"<li>{_html(item)}</li>\n" for item in items) + "</ol>"
+    markdown = "\n".join(
+        f"{start + number}{delimiter} {_markdown(item)}" for number, item in enumerate(items)
+    )
     return html, markdown
 
 
-#: Start of the placeholder lines :func:`blocks` puts in place of plain paragraphs.
-PLACEHOLDER = "referatplainblock"
-#: Plain paragraphs (one, or several with only blank lines between) worth a placeholder:
-#: this many characters or more. Shorter ones cost mistune about what a placeholder does.
-MIN_BLOCK = 80
-#: One plain paragraph: lines as in :data:`_PLAIN`, no empty line.
-_BLOCK = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
-_SEPARATORS = re.compile(r"(\n\n+)")
+def _html(text: str) -> str:
+    if "*" not in text and "[" not in text:
+        return text.replace('"', "&quot;") if '"' in text else text
+    return _SPANS.sub(_span_html, text)
 
 
-def blocks(source: str) -> tuple[str, list[tuple[str, str]]] | None:
-    """``source`` with runs of plain paragraphs replaced by placeholders, and their renderings.
+def _span_html(match: re.Match[str]) -> str:
+    strong, emphasis, link_text, url = match.groups()
+    if strong is not None:
+        return "<strong>" + strong.replace('"', "&quot;") + "</strong>"
+    if emphasis is not None:
+        return "<em>" + emphasis.replace('"', "&quot;") + "</em>"
+    if link_text is not None:
+        return f'<a href="{url}">' + link_text.replace('"', "&quot;") + "</a>"
+    return "&quot;"
 
-    A run is one or more paragraphs that :func:`plain` accepts, with only empty lines between
-    them, an empty line (or the start) before and an empty line (or the end) after, and at
-    least :data:`MIN_BLOCK` characters in all. Each run becomes one line ``referatplainblock<n>``
-    and item ``n`` of the list is its ``(html, markdown)`` as :func:`plain` writes it. After an
-    empty line no Markdown block continues into such lines or depends on their text (they hold
-    no block marker, nothing that ends a fence or an HTML block, no link label), so mistune
-    parses everything else as before and makes each placeholder a paragraph of its own at the
-    top level of the document, unless something that spans empty lines swallows it (a fence,
-    an HTML block, ...): the caller must check that, and parse ``source`` itself if not.
-    None when there is no such run, or when ``source`` already holds :data:`PLACEHOLDER`.
-    """
-    if PLACEHOLDER in source:
-        return None
-    parts = _SEPARATORS.split(source)  # text, blank lines, text, ..., text
-    last = len(parts) - 1
-    found: list[tuple[str, str]] = []
-    first = -1  # where the current run of plain parts starts, if any
-    for index in range(0, last + 3, 2):  # one past the end, to close a run there
-        if index <= last:
-            part = parts[index]
-            # Only the first part can start, and only the last end, with a single "\n".
-            start = 1 if index == 0 and part.startswith("\n") else 0
-            end = len(part) - 1 if index == last and part.endswith("\n") else len(part)
-            if start < end and _BLOCK.fullmatch(part, start, end) and not _url_like(part):
-                if first < 0:
-                    first = index
-                continue
-        if first < 0:
-            continue
-        paragraphs = parts[first : index - 1 : 2]
-        lead = "\n" if first == 0 and paragraphs[0].startswith("\n") else ""
-        trail = "\n" if index - 2 == last and paragraphs[-1].endswith("\n") else ""
-        if lead:
-            paragraphs[0] = paragraphs[0][1:]
-        if trail:
-            paragraphs[-1] = paragraphs[-1][:-1]
-        if sum(map(len, paragraphs)) >= MIN_BLOCK:
-            parts[first] = lead + PLACEHOLDER + str(len(found)) + trail
-            parts[first + 1 : index - 1] = [""] * (index - 2 - first)
-            html = "<p>" + "</p>\n<p>".join(paragraphs) + "</p>"
-            found.append(_escaped(html, "\n\n".join(paragraphs)))
-        first = -1
-    if not found:
-        return None
-    return "".join(parts), found
+
+def _markdown(text: str) -> str:
+    # No "!" is in a link's address (see _URL): the replacement only touches text.
+    return text.replace("!", "\\!") if "!" in text else text

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import mistune
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from referat.content import is_safe_url, render
@@ -68,11 +68,14 @@ def assert_inert(fragment: str) -> None:
         assert tag in ALLOWED, f"<{tag}> in {fragment!r}"
         for name, value in attrs:
             assert not name.startswith("on"), fragment
-            assert name in ("href", "title", "style"), f"{name} in {fragment!r}"
+            assert name in ("href", "title", "style", "class"), f"{name} in {fragment!r}"
             if name == "href":
                 assert value is not None and is_safe_url(value), fragment
             if name == "style":
                 assert value is not None and value.startswith("text-align:"), fragment
+            if name == "class":  # a fence's info string, escaped: no other attribute can follow
+                assert tag == "code" and value is not None, fragment
+                assert value.startswith("language-"), fragment
 
 
 @pytest.mark.parametrize("payload", XSS)
@@ -153,6 +156,8 @@ def test_indented_code_and_hash_without_space_are_not_headings() -> None:
         alphabet=st.sampled_from(list("<>&\"'`*_[]()!#:/\\|-~ \nabcjavscript=x1")), max_size=200
     )
 )
+@example("~~~1")
+@example('```a"onclick="x\nb\n```')
 def test_any_markdown_renders_inert(text: str) -> None:
     rendered = render(text)
     assert_inert(rendered.html)
