@@ -46,7 +46,7 @@ _SPAN = rf"(?:{_STRONG}|{_EMPHASIS}|{_LINK})"
 #: A line: words and spans, no leading, trailing or double space, and not starting like an
 #: ordered list item ("1." or "1)", escaped in Markdown output even where it does not start a
 #: list). Possessive quantifiers, so that text that is not simple fails without backtracking.
-_LINE = rf"(?![0-9]++[.)](?![0-9]))(?:{_SPAN}|{_FIRST}){_CHAR}*+(?: (?:{_SPAN}|{_CHAR}){_CHAR}*+)*+"
+_LINE = rf"(?![0-9]++[.)](?![0-9]))(?:{_FIRST}|{_SPAN}){_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
 #: A paragraph: lines as above, no empty line.
 _PARAGRAPH = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 #: A tight list: items of one line each, all with the same bullet, or numbered with the same
@@ -71,7 +71,7 @@ def plain(source: str) -> tuple[str, str] | None:
 
     The two are byte for byte what :class:`referat.content.Rendered` gets from mistune for the
     same source; anything doubtful (other Markdown syntax, any character outside a small set,
-    leading, trailing or double spaces, anything like a URL outside a link) gives None, and
+    leading, trailing or double spaces, a URL outside a link) gives None, and
     the caller parses.
     """
     text = source.strip("\n")
@@ -170,9 +170,9 @@ def _kind(part: str) -> str | None:
 
 
 def _url_like(text: str) -> bool:
-    """Whether ``text`` might hold something the url plugin (or anything else) links."""
-    lowered = text.lower()
-    return "://" in lowered or "http" in lowered or "www." in lowered
+    """Whether ``text`` might hold something the url plugin links: its pattern starts
+    ``https?://``, so there is nothing to link without ``://``."""
+    return "://" in text
 
 
 def _render(part: str, kind: str | None) -> tuple[str, str]:
