@@ -41,6 +41,7 @@ from .output import (
     write_new_chunks,
 )
 from .pipeline import (
+    CHUNKS_PER_JOB,
     RenderOptions,
     Result,
     Task,
@@ -686,7 +687,7 @@ def _pages_in_workers(
     try:
         # Neighbouring cases mostly share meetings: contiguous chunks let each worker read
         # a meeting's decisions once.
-        size = -(-len(specs) // (jobs * 4))
+        size = -(-len(specs) // (jobs * CHUNKS_PER_JOB))
         chunks = [list(specs[i : i + size]) for i in range(0, len(specs), size)]
         return [done for batch in run_in_workers(_run_pages, chunks, jobs) for done in batch]
     finally:

@@ -32,6 +32,9 @@ R = TypeVar("R")
 
 #: Below this many meetings, worker processes cost more than they save.
 PARALLEL_FROM = 24
+#: Chunks of work per worker process: the more, the less a core waits at the end for the
+#: other's last chunk (each chunk is one exchange with the worker, about a millisecond).
+CHUNKS_PER_JOB = 16
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,8 @@ class WorkerDied(Exception):
 def _parallel(
     tasks: Sequence[Task], jobs: int, on_done: Callable[[Result], None] | None
 ) -> Iterator[Result]:
-    chunks = [list(tasks[i :: jobs * 4]) for i in range(jobs * 4)]
+    count = jobs * CHUNKS_PER_JOB
+    chunks = [list(tasks[i::count]) for i in range(count)]
     for batch in run_in_workers(_process_many, chunks, jobs):
         for result in batch:
             if on_done:
@@ -220,8 +224,8 @@ def _write(meeting: Meeting, doc: Document, options: RenderOptions) -> tuple[tup
     overrides = tuple(p for p in (options.template_dir, meeting.config.templates) if p is not None)
     env = _environment(overrides)
     folder = options.stage / meeting.id
-    root = meeting.path.resolve()
     originals: dict[str, Path] = {}
+    root = meeting.path.resolve() if doc.files else meeting.path
     for published, source in doc.files.items():
         # Validation proved this; checked again in case a file changed in between.
         original = (root / source).resolve()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 from collections.abc import Sequence
@@ -25,9 +26,17 @@ def md_inline(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\\<", "&lt;").replace("\n", " ")
 
 
+_NOT_SLUG = re.compile(r"[^0-9a-z]+")
+
+
 def case_slug(case: object) -> str:
     """A case number as a file name: ``20/6598`` -> ``20-6598``, ``EMN-1`` -> ``emn-1``."""
-    return re.sub(r"[^0-9a-z]+", "-", str(case).lower()).strip("-") or "sag"
+    return _case_slug(str(case))
+
+
+@functools.lru_cache(maxsize=8192)
+def _case_slug(case: str) -> str:
+    return _NOT_SLUG.sub("-", case.lower()).strip("-") or "sag"
 
 
 def css_string(text: object) -> str:

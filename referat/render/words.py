@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from babel.dates import format_date, format_time
@@ -65,11 +66,11 @@ class Words:
 
     def short(self, date: dt.date) -> str:
         """``01-03-2021`` in Danish, ``1 March 2021`` in English."""
-        return str(format_date(date, self.short_date, locale=self.language))
+        return _date(date, self.short_date, self.language)
 
     def long(self, date: dt.date, start: dt.time | None, end: dt.time | None) -> str:
         """``Mandag d. 01. marts 2021 kl. 09:30``, with weekday, and the time when there is one."""
-        text = str(format_date(date, self.long_date, locale=self.language))
+        text = _date(date, self.long_date, self.language)
         text = text[:1].upper() + text[1:]
         if start is not None:
             text += self.time_prefix + self.clock(start)
@@ -154,3 +155,9 @@ WORDS: dict[Language, Words] = {
         time_prefix=", ",
     ),
 }
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(date: dt.date, pattern: str, language: str) -> str:
+    """Babel's ``format_date``, remembered: an archive writes each meeting's date many times."""
+    return str(format_date(date, pattern, locale=language))
