@@ -21,7 +21,7 @@ from mistune.plugins.table import (
 )
 from mistune.renderers.markdown import MarkdownRenderer
 
-from .plain import PLACEHOLDER, blocks, plain
+from .plain import PLACEHOLDER, SECTION_LEVEL, blocks, plain
 
 Token = dict[str, Any]
 
@@ -29,9 +29,6 @@ Token = dict[str, Any]
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202f\ufeff]+")
-
-#: Level of the section heading in every output: h1 title, h2 item, h3 section.
-SECTION_LEVEL = 3
 
 #: Whether plain paragraphs skip mistune: a section of only plain paragraphs is not parsed
 #: at all (:func:`referat.plain.plain` writes the same HTML and Markdown directly), and in

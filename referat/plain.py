@@ -1,9 +1,4 @@
-"""Fast path for sections of simple prose: the HTML and Markdown mistune would give.
-
-Simple prose is paragraphs of plain words, with ``**strong**``, ``*emphasis*`` and
-``[text](https://link)`` spans at word boundaries, and tight one-line-per-item lists of the
-same; anything else is left to mistune.
-"""
+"""Fast path for sections of simple Markdown: the HTML and Markdown mistune would give."""
 
 from __future__ import annotations
 
@@ -53,6 +48,12 @@ _PARAGRAPH = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 #: delimiter (CommonMark counts from the first number and ignores the others).
 _BULLETS = re.compile(rf"([-+*]) {_LINE}(?:\n\1 {_LINE})*+")
 _NUMBERED = re.compile(rf"[0-9]{{1,9}}([.)]) {_LINE}(?:\n[0-9]{{1,9}}\1 {_LINE})*+")
+#: A heading of its own: one line, no closing ``#``s.
+_HEADING = re.compile(rf"#{{1,6}} {_LINE}")
+#: Level of the section heading in every output: h1 title, h2 item, h3 section. A heading in
+#: a section's text of level n is written at level max(n, 3) + 1, but at most one below the
+#: one before it (the first: below the section's), and at most at level 6.
+SECTION_LEVEL = 3
 #: The spans of a line already known to be simple: every ``*`` and ``[`` is a delimiter.
 _SPANS = re.compile(r'\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\(([^)]+)\)|"')
 _LINK_URLS = re.compile(r"\]\([^)]*\)")
@@ -69,6 +70,10 @@ MIN_BLOCK = 80
 def plain(source: str) -> tuple[str, str] | None:
     """``(html, markdown)`` of ``source`` when it is certainly only simple blocks, else None.
 
+    Simple blocks are paragraphs of plain words, with ``**strong**``, ``*emphasis*`` and
+    ``[text](https://link)`` spans at word boundaries, tight one-line-per-item lists and
+    one-line headings of the same.
+
     The two are byte for byte what :class:`referat.content.Rendered` gets from mistune for the
     same source; anything doubtful (other Markdown syntax, any character outside a small set,
     leading, trailing or double spaces, a URL outside a link) gives None, and
@@ -81,7 +86,20 @@ def plain(source: str) -> tuple[str, str] | None:
     kinds = _kinds(parts)
     if None in kinds:
         return None
-    rendered = [_render(part, kind) for part, kind in zip(parts, kinds, strict=True)]
+    rendered = []
+    last_level = SECTION_LEVEL
+    for part, kind in zip(parts, kinds, strict=True):
+        if kind == "h":
+            marks, heading = part.split(" ", 1)
+            last_level = min(max(len(marks), SECTION_LEVEL) + 1, last_level + 1, 6)
+            rendered.append(
+                (
+                    f"<h{last_level}>{_html(heading)}</h{last_level}>",
+                    "#" * last_level + " " + _markdown(heading),
+                )
+            )
+        else:
+            rendered.append(_render(part, kind))
     return "\n".join(html for html, _ in rendered), "\n\n".join(md for _, md in rendered)
 
 
@@ -110,7 +128,9 @@ def blocks(source: str) -> tuple[str, list[tuple[str, str]]] | None:
     texts[0] = texts[0][len(lead) :]
     trail = "\n" if texts[-1].endswith("\n") else ""
     texts[-1] = texts[-1][: len(texts[-1]) - len(trail)]
-    kinds = _kinds(texts)
+    # A heading's level depends on the headings before it, which mistune may see: headings
+    # are left to it here.
+    kinds = [None if kind == "h" else kind for kind in _kinds(texts)]
     found: list[tuple[str, str]] = []
     first = -1  # where the current run of simple blocks starts, if any
     for index in range(len(texts) + 1):  # one past the end, to close a run there
@@ -139,8 +159,9 @@ def blocks(source: str) -> tuple[str, list[tuple[str, str]]] | None:
 
 
 def _kinds(parts: list[str]) -> list[str | None]:
-    """What each block (text between empty lines) is: ``"p"`` (a simple paragraph), ``"ul"``
-    or ``"ol"`` (a simple list between paragraphs), or None (anything else)."""
+    """What each block (text between empty lines) is: ``"p"`` (a simple paragraph), ``"h"``
+    (a simple heading), ``"ul"`` or ``"ol"`` (a simple list between paragraphs or headings),
+    or None (anything else)."""
     found = [_kind(part) for part in parts]
     kinds = list(found)
     for index, kind in enumerate(found):
@@ -150,7 +171,7 @@ def _kinds(parts: list[str]) -> list[str | None]:
             # its last item), or continue a list before it.
             before = found[index - 1] if index > 0 else "p"
             after = found[index + 1] if index + 1 < len(found) else "p"
-            if before != "p" or after != "p":
+            if before not in ("p", "h") or after not in ("p", "h"):
                 kinds[index] = None
     return kinds
 
@@ -158,6 +179,10 @@ def _kinds(parts: list[str]) -> list[str | None]:
 def _kind(part: str) -> str | None:
     if _PARAGRAPH.fullmatch(part):
         kind = "p"
+    elif part.startswith("#"):
+        if _HEADING.fullmatch(part) is None:
+            return None
+        kind = "h"
     elif _ITEM_MARKER.match(part) is None:
         return None
     elif _BULLETS.fullmatch(part):
@@ -176,7 +201,7 @@ def _url_like(text: str) -> bool:
 
 
 def _render(part: str, kind: str | None) -> tuple[str, str]:
-    """``(html, markdown)`` of a block :func:`_kinds` found simple."""
+    """``(html, markdown)`` of a paragraph or list :func:`_kinds` found simple."""
     if kind == "p":
         return "<p>" + _html(part) + "</p>", _markdown(part)
     lines = part.split("\n")

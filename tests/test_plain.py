@@ -172,7 +172,10 @@ def test_empty_source(source: str) -> None:
         "-  punkt",
         "Tekst\n1) punkt",
         "Tekst\n- punkt",
-        "### Overskrift",
+        "### Overskrift ###",
+        "###Overskrift",
+        "####### Overskrift",
+        "### Overskrift\ntekst",
         "Overskrift\n===",
         "Overskrift\n---",
         "Det er *vigtigt* og __meget__ vigtigt.",
@@ -497,6 +500,14 @@ def list_block(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
+#: A heading: mostly simple, sometimes with a closing sequence or an odd level or space.
+heading = st.tuples(
+    st.sampled_from(["#", "##", "###", "####", "#####", "######", "#######", " ###", "###\t"]),
+    st.sampled_from([" ", " ", " ", "  ", ""]),
+    st.one_of(rich_line, words),
+    st.sampled_from(["", "", "", " ###", "#", " #", "\ntekst", "\n==="]),
+).map("".join)
+
 #: A section of rich paragraphs, lists and other blocks, joined mostly by blank lines.
 rich_section = st.builds(
     _section,
@@ -507,6 +518,7 @@ rich_section = st.builds(
             st.one_of(
                 st.lists(rich_line, min_size=1, max_size=3).map("\n".join),
                 list_block(),
+                heading,
                 st.sampled_from(PLAIN_BLOCKS),
                 st.sampled_from(OTHER),
             ),
@@ -526,6 +538,8 @@ rich_section = st.builds(
 @example("1. a\n\n" + LONG + "\n\n1. b")
 @example("- a\n\n    kode")
 @example("Tekst\n\n- a\n\n  fortsat\n\n" + LONG)
+@example("# A\n\nx\n\n## B\n\n#### C\n\n###### D\n\n### E")
+@example("### A\n\n- a\n- b\n\n#### B\n\n" + LONG)
 def test_rich_sections_render_as_mistune_does(source: str) -> None:
     assert_exact(source)
     with min_block(1):
@@ -586,6 +600,7 @@ def test_simple_spans_and_lists_always_take_the_fast_path(
         ("Se [her](https://x.dk/a).", '<p>Se <a href="https://x.dk/a">her</a>.</p>'),
         ("A:\n\n- b\n- c", "<p>A:</p>\n<ul>\n<li>b</li>\n<li>c</li>\n</ul>"),
         ("A:\n\n3) b\n9) c", '<p>A:</p>\n<ol start="3">\n<li>b</li>\n<li>c</li>\n</ol>'),
+        ("# A\n\n#### B\n\n### C *d*", "<h4>A</h4>\n<h5>B</h5>\n<h4>C <em>d</em></h4>"),
     ],
 )
 def test_spans_and_lists_take_the_fast_path(source: str, html: str) -> None:
