@@ -28,10 +28,11 @@ def _closing(delimiter: str) -> str:
 
 
 #: ``**strong**`` and ``*emphasis*``: each opens at a word start (a line start or after a
-#: space, which the line grammar guarantees) before a letter or digit, so that it can only
-#: open, and holds no ``*`` or ``[``: no nesting, nothing for the delimiter rules to weigh.
-_STRONG = rf"\*\*(?=[{_ALNUM}]){_WORDS}" + _closing(r"\*\*")
-_EMPHASIS = rf"\*(?=[{_ALNUM}]){_WORDS}" + _closing(r"\*")
+#: space, which the line grammar guarantees) before a character that is not a space, so that
+#: it can only open, and holds no ``*`` or ``[``: no nesting, nothing for the delimiter rules
+#: to weigh.
+_STRONG = rf"\*\*{_WORDS}" + _closing(r"\*\*")
+_EMPHASIS = rf"\*{_WORDS}" + _closing(r"\*")
 #: A web address of characters mistune writes into ``href`` unchanged (no ``&``, quote,
 #: parenthesis, space or non-ASCII character).
 _URL = r"https?://[A-Za-z0-9\-._~/?#%=+:@]++"
@@ -48,6 +49,14 @@ _PARAGRAPH = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 #: delimiter (CommonMark counts from the first number and ignores the others).
 _BULLETS = re.compile(rf"([-+*]) {_LINE}(?:\n\1 {_LINE})*+")
 _NUMBERED = re.compile(rf"[0-9]{{1,9}}([.)]) {_LINE}(?:\n[0-9]{{1,9}}\1 {_LINE})*+")
+#: A table: a header row, a delimiter row and body rows, each cell of plain words and spans
+#: between single spaces, every row with its outer pipes.
+_CELL = rf"(?![0-9]++[.)](?![0-9]))(?:{_CHAR}|{_SPAN}){_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
+_ROW = rf"\|(?: {_CELL} \|)++"
+_TABLE = re.compile(rf"{_ROW}\n\|(?: ?:?-++:? ?\|)++(?:\n{_ROW})++")
+_ALIGNS = {(True, True): "center", (True, False): "left", (False, True): "right"}
+#: Markdown's delimiter for each alignment, as :class:`referat.content.Rendered` writes it.
+_RULES = {"left": ":---", "center": ":---:", "right": "---:", None: "---"}
 #: A heading of its own: one line, no closing ``#``s.
 _HEADING = re.compile(rf"#{{1,6}} {_LINE}")
 #: Level of the section heading in every output: h1 title, h2 item, h3 section. A heading in
@@ -71,8 +80,8 @@ def plain(source: str) -> tuple[str, str] | None:
     """``(html, markdown)`` of ``source`` when it is certainly only simple blocks, else None.
 
     Simple blocks are paragraphs of plain words, with ``**strong**``, ``*emphasis*`` and
-    ``[text](https://link)`` spans at word boundaries, tight one-line-per-item lists and
-    one-line headings of the same.
+    ``[text](https://link)`` spans at word boundaries, tight one-line-per-item lists,
+    one-line headings and pipe tables of the same.
 
     The two are byte for byte what :class:`referat.content.Rendered` gets from mistune for the
     same source; anything doubtful (other Markdown syntax, any character outside a small set,
@@ -160,8 +169,8 @@ def blocks(source: str) -> tuple[str, list[tuple[str, str]]] | None:
 
 def _kinds(parts: list[str]) -> list[str | None]:
     """What each block (text between empty lines) is: ``"p"`` (a simple paragraph), ``"h"``
-    (a simple heading), ``"ul"`` or ``"ol"`` (a simple list between paragraphs or headings),
-    or None (anything else)."""
+    (a simple heading), ``"t"`` (a simple table), ``"ul"`` or ``"ol"`` (a simple list between
+    blocks of those kinds), or None (anything else)."""
     found = [_kind(part) for part in parts]
     kinds = list(found)
     for index, kind in enumerate(found):
@@ -171,7 +180,7 @@ def _kinds(parts: list[str]) -> list[str | None]:
             # its last item), or continue a list before it.
             before = found[index - 1] if index > 0 else "p"
             after = found[index + 1] if index + 1 < len(found) else "p"
-            if before not in ("p", "h") or after not in ("p", "h"):
+            if before not in ("p", "h", "t") or after not in ("p", "h", "t"):
                 kinds[index] = None
     return kinds
 
@@ -179,6 +188,13 @@ def _kinds(parts: list[str]) -> list[str | None]:
 def _kind(part: str) -> str | None:
     if _PARAGRAPH.fullmatch(part):
         kind = "p"
+    elif part.startswith("|"):
+        if (
+            _TABLE.fullmatch(part) is None
+            or len({line.count("|") for line in part.split("\n")}) > 1
+        ):
+            return None
+        kind = "t"
     elif part.startswith("#"):
         if _HEADING.fullmatch(part) is None:
             return None
@@ -205,6 +221,8 @@ def _render(part: str, kind: str | None) -> tuple[str, str]:
     if kind == "p":
         return "<p>" + _html(part) + "</p>", _markdown(part)
     lines = part.split("\n")
+    if kind == "t":
+        return _table(lines)
     if kind == "ul":
         html = "<ul>\n" + "".join(f"<li>{_html(line[2:])}</li>\n" for line in lines) + "</ul>"
         return html, "\n".join(line[:2] + _markdown(line[2:]) for line in lines)
@@ -217,6 +235,27 @@ def _render(part: str, kind: str | None) -> tuple[str, str]:
         f"{start + number}{delimiter} {_markdown(item)}" for number, item in enumerate(items)
     )
     return html, markdown
+
+
+def _table(lines: list[str]) -> tuple[str, str]:
+    rows = [line[2:-2].split(" | ") for line in lines]
+    del rows[1]
+    rules = [rule.strip(" ") for rule in lines[1][1:-1].split("|")]
+    aligns = [_ALIGNS.get((rule[0] == ":", rule[-1] == ":")) for rule in rules]
+    html = ["<table>\n<thead>\n"]
+    for number, row in enumerate(rows):
+        tag = "th" if number == 0 else "td"
+        if number == 1:
+            html.append("<tbody>\n")
+        html.append("<tr>\n")
+        for cell, align in zip(row, aligns, strict=True):
+            style = f' style="text-align:{align}"' if align else ""
+            html.append(f"  <{tag}{style}>{_html(cell)}</{tag}>\n")
+        html.append("</tr>\n</thead>\n" if number == 0 else "</tr>\n")
+    html.append("</tbody>\n</table>")
+    markdown = ["| " + " | ".join(_markdown(cell) for cell in row) + " |" for row in rows]
+    markdown.insert(1, "| " + " | ".join(_RULES[align] for align in aligns) + " |")
+    return "".join(html), "\n".join(markdown)
 
 
 def _html(text: str) -> str:

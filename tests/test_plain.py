@@ -200,7 +200,9 @@ def test_empty_source(source: str) -> None:
         "Se <https://www.dst.dk>.",
         "Tekst <b>fed</b> tekst.",
         "<div>\nblok\n</div>",
-        "| A | B |\n|---|---|\n| 1 | 2 |",
+        "| A | B |\n|---|---|",
+        "| A |B|\n|---|---|\n| 1 | 2 |",
+        "| A | B |\n|---|---|\n| 1 | 2 | 3 |",
         "Brug `kode` her.",
         "```\nkode\n```",
         "    indrykket kode",
@@ -360,23 +362,23 @@ def test_mixed_sections_render_as_mistune_does(source: str) -> None:
         assert fast_pair(source) == mistune_path(source), repr(source)
 
 
-TABLE = "| Mio. kr. | 2016 |\n|---|---|\n| Drift | 1,2 |"
-PROSE_TABLE_PROSE = (
+QUOTE = "> Citat fra høringssvaret."
+PROSE_QUOTE_PROSE = (
     PROSE[1] + "\n" + PROSE[2] + "\n\nIndstilling:\n\n- godkender\n- tager til efterretning\n\n"
-    + PROSE[0] + "\n\n" + TABLE + "\n\n" + PROSE[3] + "\n" + PROSE[4]
+    + PROSE[0] + "\n\n" + QUOTE + "\n\n" + PROSE[3] + "\n" + PROSE[4]
 )  # fmt: skip
 
 
 def test_mistune_sees_placeholders_not_the_prose() -> None:
-    source, found = blocks(PROSE_TABLE_PROSE) or ("", [])
-    assert source == PLACEHOLDER + "0\n\n" + TABLE + "\n\n" + PLACEHOLDER + "1"
+    source, found = blocks(PROSE_QUOTE_PROSE) or ("", [])
+    assert source == PLACEHOLDER + "0\n\n" + QUOTE + "\n\n" + PLACEHOLDER + "1"
     assert found == [
-        plain(PROSE_TABLE_PROSE.split("\n\n" + TABLE)[0]),
+        plain(PROSE_QUOTE_PROSE.split("\n\n" + QUOTE)[0]),
         plain(PROSE[3] + "\n" + PROSE[4]),
     ]
     with parsed_sources() as seen:
-        assert fast_pair(PROSE_TABLE_PROSE) == mistune_path(PROSE_TABLE_PROSE)
-    assert seen == [source, PROSE_TABLE_PROSE]  # the fast path once, then the mistune path
+        assert fast_pair(PROSE_QUOTE_PROSE) == mistune_path(PROSE_QUOTE_PROSE)
+    assert seen == [source, PROSE_QUOTE_PROSE]  # the fast path once, then the mistune path
 
 
 def test_short_paragraphs_are_left_in_place() -> None:
@@ -508,6 +510,31 @@ heading = st.tuples(
     st.sampled_from(["", "", "", " ###", "#", " #", "\ntekst", "\n==="]),
 ).map("".join)
 
+
+@st.composite
+def table(draw: st.DrawFn) -> str:
+    """A pipe table: mostly simple, sometimes with odd cells, rows or delimiters."""
+    columns = draw(st.integers(1, 4))
+    cell = st.one_of(
+        st.sampled_from(["Mio. kr.", "2016", "-1,1", "19,8", "Anlæg", "I alt", "1.200", "1."]),
+        st.sampled_from(SPANS),
+        st.sampled_from(NEAR_SPANS),
+        words,
+        st.sampled_from(["", " ", "a \\| b", "`x`", "<b>", "---", ":--"]),
+    )
+    rule = st.sampled_from(["---", "---:", ":---", ":---:", "-", ":-:", " --- ", "--", "", "=="])
+    rows = [
+        [draw(cell) for _ in range(columns + (draw(st.integers(0, 12)) == 0))]
+        for _ in range(draw(st.integers(2, 4)))
+    ]
+    rules = [draw(rule) for _ in range(columns)]
+    lines = ["| " + " | ".join(row) + " |" for row in rows]
+    lines.insert(1, "|" + "|".join(rules) + "|")
+    if draw(st.integers(0, 10)) == 0:
+        lines[draw(st.integers(0, len(lines) - 1))] = draw(st.sampled_from(["a | b", "| a", ""]))
+    return "\n".join(lines)
+
+
 #: A section of rich paragraphs, lists and other blocks, joined mostly by blank lines.
 rich_section = st.builds(
     _section,
@@ -519,6 +546,7 @@ rich_section = st.builds(
                 st.lists(rich_line, min_size=1, max_size=3).map("\n".join),
                 list_block(),
                 heading,
+                table(),
                 st.sampled_from(PLAIN_BLOCKS),
                 st.sampled_from(OTHER),
             ),
@@ -540,6 +568,7 @@ rich_section = st.builds(
 @example("Tekst\n\n- a\n\n  fortsat\n\n" + LONG)
 @example("# A\n\nx\n\n## B\n\n#### C\n\n###### D\n\n### E")
 @example("### A\n\n- a\n- b\n\n#### B\n\n" + LONG)
+@example("- a\n\n| A | B |\n|---|:-:|\n| 1 | 2 |\n\n1. b")
 def test_rich_sections_render_as_mistune_does(source: str) -> None:
     assert_exact(source)
     with min_block(1):
@@ -601,6 +630,12 @@ def test_simple_spans_and_lists_always_take_the_fast_path(
         ("A:\n\n- b\n- c", "<p>A:</p>\n<ul>\n<li>b</li>\n<li>c</li>\n</ul>"),
         ("A:\n\n3) b\n9) c", '<p>A:</p>\n<ol start="3">\n<li>b</li>\n<li>c</li>\n</ol>'),
         ("# A\n\n#### B\n\n### C *d*", "<h4>A</h4>\n<h5>B</h5>\n<h4>C <em>d</em></h4>"),
+        (
+            "| A | **B** |\n|---|---:|\n| a | -1,1 |",
+            '<table>\n<thead>\n<tr>\n  <th>A</th>\n  <th style="text-align:right">'
+            "<strong>B</strong></th>\n</tr>\n</thead>\n<tbody>\n<tr>\n  <td>a</td>\n"
+            '  <td style="text-align:right">-1,1</td>\n</tr>\n</tbody>\n</table>',
+        ),
     ],
 )
 def test_spans_and_lists_take_the_fast_path(source: str, html: str) -> None:
