@@ -47,8 +47,11 @@ from .pipeline import (
     Task,
     config_file_for,
     content_fingerprint,
+    environment_for,
     forget_configs,
     meeting_files,
+    parallel,
+    prepare_rendering,
     run,
     run_in_workers,
     stat_fingerprint,
@@ -399,6 +402,8 @@ def _build_into(
             on_meeting(done, len(todo))
 
     tasks = [Task(folder, meeting_id, config, options) for folder, meeting_id, config, _, _ in todo]
+    if parallel(len(tasks), jobs):
+        prepare_rendering(options.template_dir)  # once here, not in each worker
     results = run(tasks, jobs, progress)
     for entry in entries.values():
         diags.extend(entry.restored_diagnostics())
@@ -600,6 +605,7 @@ def _archive(
         archive, out, stage, template_dir, previous.pages if keys else {}, spare_pages or {}
     )
     if jobs > 1 and len(specs) >= _PARALLEL_PAGES:
+        prepare_rendering(template_dir)  # once here, not in each worker
         done = _pages_in_workers(job, specs, jobs)
     else:
         done = job.run(specs)
@@ -655,9 +661,7 @@ class _PageJob:
     def run(self, specs: Sequence[tuple[str, str]]) -> list[tuple[str, str, bool]]:
         """Each page: kept (in a spare) or linked from the previous build if its data is
         unchanged, else rendered."""
-        from .render.templates import environment
-
-        env = environment((self.template_dir,) if self.template_dir else ())
+        env = environment_for((self.template_dir,) if self.template_dir else ())
         done = []
         for spec in specs:
             page = self.archive.page(spec)

@@ -117,6 +117,22 @@ def test_template_and_config_changes_invalidate_what_they_affect(
     assert build(repo, out, ["html"], "public", template_dir=templates).rendered == 1
 
 
+def test_a_template_edited_between_builds_in_one_process_is_read_again(
+    repo: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    item = templates / "item.html"
+    item.write_text('<article id="{{ item.anchor }}"><h2>{{ item.heading }}</h2></article>\n')
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public", template_dir=templates)
+    item.write_text('<article id="{{ item.anchor }}"><h2>Ny {{ item.heading }}</h2></article>\n')
+    assert build(repo, out, ["html"], "public", template_dir=templates).rendered == 3
+    pages = [p for p in out.rglob("index.html") if p.parent not in (out, out / "cases")]
+    assert len(pages) == 3
+    assert all("<h2>Ny " in page.read_text(encoding="utf-8") for page in pages)
+
+
 def test_other_edition_or_formats_rebuild_all(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(repo, out, ["html"], "public")
