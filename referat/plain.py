@@ -43,22 +43,24 @@ _SPAN = rf"(?:{_STRONG}|{_EMPHASIS}|{_LINK})"
 #: ordered list item ("1." or "1)", escaped in Markdown output even where it does not start a
 #: list). Possessive quantifiers, so that text that is not simple fails without backtracking.
 _LINE = rf"(?![0-9]++[.)](?![0-9]))(?:{_FIRST}|{_SPAN}){_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
-#: A paragraph: lines as above, no empty line.
+#: A paragraph: lines as above, no empty line. Also used from an offset in one line: a list
+#: item's or a heading's text. (These patterns take a while to compile, about 5 ms a line
+#: pattern: they are compiled once, and lists, headings and tables are cut up in Python.)
 _PARAGRAPH = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 #: A tight list: items of one line each, all with the same bullet, or numbered with the same
 #: delimiter (CommonMark counts from the first number and ignores the others).
-_BULLETS = re.compile(rf"([-+*]) {_LINE}(?:\n\1 {_LINE})*+")
-_NUMBERED = re.compile(rf"[0-9]{{1,9}}([.)]) {_LINE}(?:\n[0-9]{{1,9}}\1 {_LINE})*+")
+_ITEM = re.compile(r"(?:[-+*]|[0-9]{1,9}([.)])) ")
 #: A table: a header row, a delimiter row and body rows, each cell of plain words and spans
 #: between single spaces, every row with its outer pipes.
-_CELL = rf"(?![0-9]++[.)](?![0-9]))(?:{_CHAR}|{_SPAN}){_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
-_ROW = rf"\|(?: {_CELL} \|)++"
-_TABLE = re.compile(rf"{_ROW}\n\|(?: ?:?-++:? ?\|)++(?:\n{_ROW})++")
+_CELL = re.compile(
+    rf"(?![0-9]++[.)](?![0-9]))(?:{_CHAR}|{_SPAN}){_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
+)
+_RULE = re.compile(r"\|(?: ?:?-++:? ?\|)++")
 _ALIGNS = {(True, True): "center", (True, False): "left", (False, True): "right"}
 #: Markdown's delimiter for each alignment, as :class:`referat.content.Rendered` writes it.
 _RULES = {"left": ":---", "center": ":---:", "right": "---:", None: "---"}
 #: A heading of its own: one line, no closing ``#``s.
-_HEADING = re.compile(rf"#{{1,6}} {_LINE}")
+_HEADING = re.compile(r"#{1,6} ")
 #: Level of the section heading in every output: h1 title, h2 item, h3 section. A heading in
 #: a section's text of level n is written at level max(n, 3) + 1, but at most one below the
 #: one before it (the first: below the section's), and at most at level 6.
@@ -67,7 +69,6 @@ SECTION_LEVEL = 3
 _SPANS = re.compile(r'\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\(([^)]+)\)|"')
 _LINK_URLS = re.compile(r"\]\([^)]*\)")
 _SEPARATORS = re.compile(r"(\n\n+)")
-_ITEM_MARKER = re.compile(r"[0-9]*+[-+*.)] ")
 
 #: Start of the placeholder lines :func:`blocks` puts in place of simple blocks.
 PLACEHOLDER = "referatplainblock"
@@ -186,28 +187,50 @@ def _kinds(parts: list[str]) -> list[str | None]:
 
 
 def _kind(part: str) -> str | None:
+    kind: str | None
     if _PARAGRAPH.fullmatch(part):
         kind = "p"
     elif part.startswith("|"):
-        if (
-            _TABLE.fullmatch(part) is None
-            or len({line.count("|") for line in part.split("\n")}) > 1
-        ):
+        if not _is_table(part):
             return None
         kind = "t"
     elif part.startswith("#"):
-        if _HEADING.fullmatch(part) is None:
+        heading = _HEADING.match(part)
+        if heading is None or "\n" in part or not _PARAGRAPH.fullmatch(part, heading.end()):
             return None
         kind = "h"
-    elif _ITEM_MARKER.match(part) is None:
-        return None
-    elif _BULLETS.fullmatch(part):
-        kind = "ul"
-    elif _NUMBERED.fullmatch(part):
-        kind = "ol"
     else:
-        return None
+        kind = _list_kind(part)
+        if kind is None:
+            return None
     return None if _url_like(_LINK_URLS.sub("", part)) else kind
+
+
+def _list_kind(part: str) -> str | None:
+    """``"ul"`` or ``"ol"`` for a simple list, else None."""
+    markers = set()
+    for line in part.split("\n"):
+        item = _ITEM.match(line)
+        if item is None or not _PARAGRAPH.fullmatch(line, item.end()):
+            return None
+        markers.add(item[1] or line[0])  # the delimiter of a number, or the bullet
+    if len(markers) != 1:
+        return None
+    return "ol" if markers.pop() in ".)" else "ul"
+
+
+def _is_table(part: str) -> bool:
+    lines = part.split("\n")
+    if len(lines) < 3 or len({line.count("|") for line in lines}) > 1:
+        return False
+    if not _RULE.fullmatch(lines[1]):
+        return False
+    for line in (lines[0], *lines[2:]):
+        if not (line.startswith("| ") and line.endswith(" |") and len(line) > 4):
+            return False
+        if not all(_CELL.fullmatch(cell) for cell in line[2:-2].split(" | ")):
+            return False
+    return True
 
 
 def _url_like(text: str) -> bool:
