@@ -121,10 +121,10 @@ class Split:
 def split_front_matter(text: str, path: Path, diags: Collector) -> Split:
     """Cut ``text`` at its ``---`` lines, reporting a missing or unclosed front matter."""
     # Lines end at "\n" only, as editors and the body scan count them (str.splitlines
-    # would also break at U+2028 and other characters and shift every later line).
-    lines = text.split("\n")
-    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
-    if not lines or lines[0].rstrip() != "---":
+    # would also break at U+2028 and other characters and shift every later line). The
+    # lines are found one by one: only the front matter's are needed, not the body's.
+    first_end = text.find("\n")
+    if not text or text[: first_end + 1 if first_end >= 0 else len(text)].rstrip() != "---":
         diags.add(
             "RF103",
             path,
@@ -134,9 +134,15 @@ def split_front_matter(text: str, path: Path, diags: Collector) -> Split:
             "start it with a line '---', then 'title: ...' and 'case: ...', then a line '---'",
         )
         return Split(None, 0, text, 0)
-    for index in range(1, len(lines)):
-        if _DELIMITER.fullmatch(lines[index].rstrip("\n")):
-            return Split("".join(lines[1:index]), 1, "".join(lines[index + 1 :]), index + 1)
+    start, index = first_end + 1, 1
+    while first_end >= 0 and start < len(text):
+        end = text.find("\n", start)
+        if _DELIMITER.fullmatch(text, start, end if end >= 0 else len(text)):
+            body = text[end + 1 :] if end >= 0 else ""
+            return Split(text[first_end + 1 : start], 1, body, index + 1)
+        if end < 0:
+            break
+        start, index = end + 1, index + 1
     diags.add(
         "RF104",
         path,
@@ -145,7 +151,7 @@ def split_front_matter(text: str, path: Path, diags: Collector) -> Split:
         "the front matter is not closed",
         "end it with a line holding only '---'",
     )
-    return Split(None, 0, None, len(lines))
+    return Split(None, 0, None, text.count("\n") + (0 if text.endswith("\n") else 1))
 
 
 class YamlFailed(Exception):

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from referat.cli import app
@@ -610,3 +612,34 @@ def test_reading_does_not_trust_the_size_from_stat(tmp_path: Path, statted: int)
     # A file that grew or shrank between stat and read is read to its end, never past the limit.
     assert _read_at_most(source, statted, 1024 * 1024 + 1) == data
     assert _read_at_most(source, statted, 100) == data[:100]
+
+
+def _split_by_lines(text: str) -> tuple[str | None, int, str | None, int, list[str]]:
+    """Front matter split the plain way (every line of the file), to compare with."""
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    if not lines or lines[0].rstrip() != "---":
+        return None, 0, text, 0, ["RF103"]
+    for index in range(1, len(lines)):
+        if re.fullmatch(r"(---|\.\.\.)[ \t]*\r?", lines[index].rstrip("\n")):
+            return "".join(lines[1:index]), 1, "".join(lines[index + 1 :]), index + 1, []
+    return None, 0, None, len(lines), ["RF104"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["---", "--- ", "...", "---\r", "title: a", "", "x", "----", " ---", "\r"]),
+        max_size=6,
+    ).map("\n".join),
+    st.sampled_from(["", "\n", "\n\n", "\nbody\n", "\nbody"]),
+)
+def test_front_matter_split_equals_the_line_by_line_split(text: str, end: str) -> None:
+    from referat.diagnostics import Collector
+    from referat.load import split_front_matter
+
+    diags = Collector()
+    split = split_front_matter(text + end, Path("01-sag.md"), diags)
+    found = (split.yaml_text, split.yaml_offset, split.body, split.body_offset)
+    expected = _split_by_lines(text + end)
+    assert (*found, [d.code for d in diags.sorted()]) == expected
