@@ -18,7 +18,8 @@ import itertools
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -247,6 +248,8 @@ def build(
     key = _build_key(formats, edition, template_dir, archive, language)
     manifest = _load_manifest(out)
     previous = manifest.meetings if manifest.key == key and not force else {}
+    in_out = _InOut(out)
+    in_out.list_folders_of([summary_file(meeting_id) for meeting_id in previous])
 
     # A meeting is unchanged when its files' stats (or, failing those, contents) and its
     # configuration are as the previous build saw them, and its outputs are still there.
@@ -259,7 +262,7 @@ def build(
         stat = prefix + stat_fingerprint(files, folder)
         old = previous.get(meeting_id)
         content: str | None = None
-        if old is not None and _all_exist(out, (*old.outputs, summary_file(meeting_id))):
+        if old is not None and in_out.all_exist((*old.outputs, summary_file(meeting_id))):
             if old.stat == stat:
                 entries[meeting_id] = old
                 continue
@@ -277,7 +280,7 @@ def build(
         and not todo
         and not removed
         and not has_errors(diags.sorted())
-        and _all_exist(out, manifest.pages)
+        and in_out.all_exist(manifest.pages)
     ):
         # Nothing changed: OUT stays exactly as it is, and what was found is found again.
         for entry in entries.values():
@@ -311,6 +314,7 @@ def build(
                 manifest if previous else _Manifest(),
                 spare,
                 removed,
+                in_out,
                 diags,
                 key,
                 language,
@@ -386,6 +390,7 @@ def _build_into(
     previous: _Manifest,
     spare: _Manifest | None,
     removed: set[str],
+    in_out: _InOut,
     diags: Collector,
     key: str,
     language: Language,
@@ -412,7 +417,7 @@ def _build_into(
     full = {r.id: r.summary for r in results if r.summary is not None}  # without decisions
     # Archive pages are reused only where every previous one is a file referat wrote (not a
     # link planted in OUT); otherwise all are rendered again.
-    pages_reusable = bool(previous.pages) and _all_exist(out, previous.pages)
+    pages_reusable = bool(previous.pages) and in_out.all_exist(previous.pages)
     # A change that leaves each changed meeting's summary as it was (its titles, cases,
     # dates and numbering: all that the indexes, the feeds and the checks across meetings
     # use) changes at most the case pages of its cases, which show decisions. Then the
@@ -715,15 +720,46 @@ def _link_previous(out: Path, stage: Path, rel: str) -> None:
         link_or_copy(out / rel, Path(target))
 
 
-def _all_exist(out: Path, paths: Iterable[str]) -> bool:
-    """Whether each is a regular file in OUT: a link planted there is never carried on."""
-    for rel in paths:
-        try:
-            if not stat.S_ISREG(os.lstat(os.path.join(out, rel)).st_mode):
+class _InOut:
+    """Which files of OUT are regular files (a link planted there is never carried on): an
+    ``lstat`` each, or one listing of a folder where many are looked up (the archive's case
+    pages are thousands in one folder, the summaries one per meeting in another)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = str(out)
+        self.listed: dict[str, frozenset[str]] = {}
+
+    def list_folders_of(self, paths: Collection[str], at_least: int = 16) -> None:
+        """List each folder that holds ``at_least`` of ``paths``."""
+        counts = Counter(os.path.dirname(rel) for rel in paths)
+        for folder, count in counts.items():
+            if count >= at_least and folder not in self.listed:
+                try:
+                    with os.scandir(os.path.join(self.out, folder)) as entries:
+                        names = frozenset(
+                            e.name for e in entries if e.is_file(follow_symlinks=False)
+                        )
+                except OSError:
+                    names = frozenset()
+                self.listed[folder] = names
+
+    def all_exist(self, paths: Collection[str]) -> bool:
+        """Whether each of ``paths`` (relative to OUT) is a regular file."""
+        if len(paths) >= 16:
+            self.list_folders_of(paths)
+        for rel in paths:
+            folder, name = os.path.split(rel)
+            names = self.listed.get(folder)
+            if names is not None:
+                if name not in names:
+                    return False
+                continue
+            try:
+                if not stat.S_ISREG(os.lstat(os.path.join(self.out, rel)).st_mode):
+                    return False
+            except OSError:
                 return False
-        except OSError:
-            return False
-    return True
+        return True
 
 
 def _load_manifest(out: Path, *, light: bool = False) -> _Manifest:

@@ -643,6 +643,35 @@ def test_link_planted_in_out_is_not_carried_into_the_next_build(tmp_path: Path) 
     assert not [p for p in out.rglob("*") if p.is_symlink()]
 
 
+def test_link_planted_among_many_case_pages_is_not_carried_into_the_next_build(
+    tmp_path: Path,
+) -> None:
+    # Eighteen case pages in one folder: OUT's case pages are checked by a listing of the
+    # folder, not by an lstat each.
+    repo = tmp_path / "src"
+    for day in range(1, 10):
+        write_meeting(
+            repo / f"2021-03-{day:02d}",
+            {
+                "meeting.yaml": f"body: Direktionen\ndate: 2021-03-{day:02d}\n",
+                "01-foerste.md": ITEM.format(title=f"Sag {day}", number=day),
+                "02-anden.md": ITEM.format(title=f"Sag {day + 10}", number=day + 10),
+            },
+        )
+    out = tmp_path / "out"
+    built_ok(invoke("build", repo, "-o", out))
+    assert len(list((out / "cases").glob("20-*.html"))) == 18
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Fortroligt udenfor\n", encoding="utf-8")
+    page = out / "cases" / "20-7.html"
+    page.unlink()
+    page.symlink_to(secret)
+    (repo / "2021-03-01" / "01-foerste.md").touch()  # same content, new time
+    built_ok(invoke("build", repo, "-o", out))
+    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    assert "Sag 7" in page.read_text(encoding="utf-8")
+
+
 # --- (d) template syntax ------------------------------------------------------------------------
 
 TEMPLATE_SYNTAX = [
