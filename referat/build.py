@@ -408,7 +408,8 @@ def _build_into(
 
     tasks = [Task(folder, meeting_id, config, options) for folder, meeting_id, config, _, _ in todo]
     if parallel(len(tasks), jobs):
-        prepare_rendering(options.template_dir)  # once here, not in each worker
+        # Once here, not in each worker.
+        prepare_rendering(options.template_dir, options.formats, language)
     results = run(tasks, jobs, progress)
     for entry in entries.values():
         diags.extend(entry.restored_diagnostics())
@@ -610,7 +611,7 @@ def _archive(
         archive, out, stage, template_dir, previous.pages if keys else {}, spare_pages or {}
     )
     if jobs > 1 and len(specs) >= _PARALLEL_PAGES:
-        prepare_rendering(template_dir)  # once here, not in each worker
+        prepare_rendering(template_dir, ("archive",), archive.language)  # not in each worker
         done = _pages_in_workers(job, specs, jobs)
     else:
         done = job.run(specs)

@@ -218,25 +218,33 @@ def environment_for(overrides: tuple[Path, ...]) -> jinja2.Environment:
     return _ENVIRONMENTS[overrides]
 
 
-#: The templates a build renders (the others are included by these).
-_TEMPLATES = (
-    "document.html", "item.html", "layout.html", "document.md", "item.md",
-    "archive.html", "cases.html", "case.html", "feed.xml",
-)  # fmt: skip
+#: The templates each format renders, and the archive's (the others are included by these).
+TEMPLATES = {
+    "html": ("layout.html", "document.html", "item.html"),
+    "md": ("document.md", "item.md"),
+    "archive": ("layout.html", "archive.html", "cases.html", "case.html", "feed.xml"),
+}
 
 
-def prepare_rendering(template_dir: Path | None) -> None:
-    """Import the rendering modules and compile the templates in this process, so that worker
+def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language: str) -> None:
+    """Import the rendering modules, compile the templates of ``kinds`` (keys of
+    :data:`TEMPLATES`) and load Babel's data for ``language`` in this process, so that worker
     processes forked from it start with them (each would otherwise spend about 0.15 s on it).
 
     A template that cannot be loaded is left out: rendering reports it (RF005).
     """
+    import datetime
+
     from .render import html, jsondata, markdown  # noqa: F401 (imported for the workers)
+    from .render.words import WORDS
 
     env = environment_for((template_dir,) if template_dir is not None else ())
-    for name in _TEMPLATES:
-        with contextlib.suppress(Exception):  # any failure: see render_template
-            env.get_template(name)
+    for kind in kinds:
+        for name in TEMPLATES.get(kind, ()):
+            with contextlib.suppress(Exception):  # any failure: see render_template
+                env.get_template(name)
+    if language in WORDS:
+        WORDS[language].short(datetime.date(2000, 1, 1))  # loads the locale's data
 
 
 def parallel(tasks: int, jobs: int) -> bool:

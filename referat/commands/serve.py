@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import socket
 import sys
 import time
 from pathlib import Path
@@ -80,6 +79,8 @@ def serve(
         on_build=_report,
         on_error=lambda message: typer.echo(f"referat: {message}", err=True),
     )
+    import socket  # here: every command's start-up would pay for it
+
     try:
         try:
             preview.start()
