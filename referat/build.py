@@ -254,23 +254,25 @@ def build(
     # A meeting is unchanged when its files' stats (or, failing those, contents) and its
     # configuration are as the previous build saw them, and its outputs are still there.
     entries: dict[str, _Entry] = {}
-    todo: list[tuple[Path, str, Path | None, str, str | None]] = []
+    todo: list[_Todo] = []
     for folder, meeting_id, real in found:
         config = config_file_for(folder, config_file)
-        files = meeting_files(folder)
         prefix = f"{real}|{_file_digest(config) if config else '-'}|"
-        stat = prefix + stat_fingerprint(files, folder)
         old = previous.get(meeting_id)
-        content: str | None = None
-        if old is not None and in_out.all_exist((*old.outputs, summary_file(meeting_id))):
-            if old.stat == stat:
-                entries[meeting_id] = old
-                continue
-            content = prefix + content_fingerprint(files, folder)
-            if old.content == content:
-                entries[meeting_id] = old.with_stat(stat)
-                continue
-        todo.append((folder, meeting_id, config, stat, content))
+        if old is None or not in_out.all_exist((*old.outputs, summary_file(meeting_id))):
+            # Rendered whatever its files are: the worker takes their fingerprint.
+            todo.append(_Todo(folder, meeting_id, config, prefix))
+            continue
+        files = meeting_files(folder)
+        stat = prefix + stat_fingerprint(files, folder)
+        if old.stat == stat:
+            entries[meeting_id] = old
+            continue
+        content = prefix + content_fingerprint(files, folder)
+        if old.content == content:
+            entries[meeting_id] = old.with_stat(stat)
+            continue
+        todo.append(_Todo(folder, meeting_id, config, prefix, stat))
 
     removed = set(previous) - {meeting_id for _, meeting_id, _ in found}
     unchanged = all(entries[m] is previous[m] for m in entries)
@@ -323,6 +325,19 @@ def build(
             )
     except _Failed as failure:
         return Built(diagnostics=failure.diagnostics)
+
+
+@dataclass(frozen=True)
+class _Todo:
+    """A meeting to render."""
+
+    folder: Path
+    id: str
+    config: Path | None
+    prefix: str
+    """Its real path and configuration's digest, which its fingerprints start with."""
+    stat: str | None = None
+    """Its stat fingerprint, when the plan took it; None: the worker takes it."""
 
 
 def _usable_spare(stage: Stage, key: str, *, trust: bool = True) -> _Manifest | None:
@@ -385,7 +400,7 @@ def _build_into(
     stage: Path,
     out: Path,
     options: RenderOptions,
-    todo: list[tuple[Path, str, Path | None, str, str | None]],
+    todo: list[_Todo],
     entries: dict[str, _Entry],
     previous: _Manifest,
     spare: _Manifest | None,
@@ -406,7 +421,7 @@ def _build_into(
         if on_meeting:
             on_meeting(done, len(todo))
 
-    tasks = [Task(folder, meeting_id, config, options) for folder, meeting_id, config, _, _ in todo]
+    tasks = [Task(t.folder, t.id, t.config, options, t.stat is None) for t in todo]
     if parallel(len(tasks), jobs):
         # Once here, not in each worker.
         prepare_rendering(options.template_dir, options.formats, language)
@@ -444,16 +459,14 @@ def _build_into(
     if has_errors(diags.sorted()):
         raise _Failed(diags.sorted())
 
-    plan = {meeting_id: (stat, content) for _, meeting_id, _, stat, content in todo}
+    plan = {t.id: t for t in todo}
     for result in results:
         summary = full[result.id]
         folder = Path(summary.folder)
-        stat, content = plan[result.id]
-        if content is None:
-            content = stat.rsplit("|", 1)[0] + "|" + result.content
+        planned = plan[result.id]
         entries[result.id] = _Entry(
-            stat,
-            content,
+            planned.stat or planned.prefix + result.stat,
+            planned.prefix + result.content,
             result.outputs,
             tuple(
                 (

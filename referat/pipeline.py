@@ -72,6 +72,9 @@ class Task:
     """The referat.yaml that applies (None: the defaults)."""
     render: RenderOptions | None
     """How to render it; None to check it only."""
+    fingerprint: bool = False
+    """Whether to take the stat fingerprint of its files (before reading them) here: for a
+    meeting the previous build did not have, the build needs no more of it beforehand."""
 
 
 @dataclass
@@ -92,14 +95,17 @@ class Result:
     """PDFs laid out."""
     content: str = ""
     """Digest of the meeting's files (rendered meetings only), for the next build's plan."""
+    stat: str = ""
+    """Stat fingerprint of the meeting's files, taken before reading them (when asked)."""
 
 
 def process(task: Task) -> Result:
     """Read, check and (when asked and error-free) render one meeting; never raises on sources."""
     diags = Collector()
     config = _config(task.config_file, diags)
+    stat = stat_fingerprint(meeting_files(task.folder), task.folder) if task.fingerprint else ""
     meeting, files = read_meeting(task.folder, task.id, config, diags)
-    result = Result(task.id, files=files)
+    result = Result(task.id, files=files, stat=stat)
     options = task.render
     if meeting is not None and options is not None and not has_errors(diags.sorted()):
         from .output import summary_file, write_new
