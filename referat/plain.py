@@ -39,10 +39,15 @@ _URL = r"https?://[A-Za-z0-9\-._~/?#%=+:@]++"
 #: ``[text](https://...)``: text of plain words, no title; followed as a closing span is.
 _LINK = rf"\[(?={_FIRST}){_WORDS}\]\({_URL}\)(?=[ ,.;:\n]|\Z)"
 _SPAN = rf"(?:{_STRONG}|{_EMPHASIS}|{_LINK})"
-#: A line: words and spans, no leading, trailing or double space, and not starting like an
-#: ordered list item ("1." or "1)", escaped in Markdown output even where it does not start a
-#: list). Possessive quantifiers, so that text that is not simple fails without backtracking.
-_LINE = rf"(?![0-9]++[.)](?![0-9]))(?:{_FIRST}|{_SPAN}){_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
+#: Not starting like an ordered list item ("1." or "1)", escaped in Markdown output even
+#: where it does not start a list).
+_NOT_NUMBERED = r"(?![0-9]++[.)](?![0-9]))"
+#: The rest of a line after its first character or span: more words and spans, no trailing
+#: or double space. Possessive quantifiers, so that text that is not simple fails without
+#: backtracking.
+_REST = rf"{_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
+#: A line: words and spans, no leading, trailing or double space, no block marker first.
+_LINE = rf"{_NOT_NUMBERED}(?:{_FIRST}|{_SPAN}){_REST}"
 #: A paragraph: lines as above, no empty line. Also used from an offset in one line: a list
 #: item's or a heading's text. (These patterns take a while to compile, about 5 ms a line
 #: pattern: they are compiled once, and lists, headings and tables are cut up in Python.)
@@ -52,9 +57,7 @@ _PARAGRAPH = re.compile(rf"{_LINE}(?:\n{_LINE})*+")
 _ITEM = re.compile(r"(?:[-+*]|[0-9]{1,9}([.)])) ")
 #: A table: a header row, a delimiter row and body rows, each cell of plain words and spans
 #: between single spaces, every row with its outer pipes.
-_CELL = re.compile(
-    rf"(?![0-9]++[.)](?![0-9]))(?:{_CHAR}|{_SPAN}){_CHAR}*+(?: (?:{_CHAR}|{_SPAN}){_CHAR}*+)*+"
-)
+_CELL = re.compile(rf"{_NOT_NUMBERED}(?:{_CHAR}|{_SPAN}){_REST}")
 _RULE = re.compile(r"\|(?: ?:?-++:? ?\|)++")
 _ALIGNS = {(True, True): "center", (True, False): "left", (False, True): "right"}
 #: Markdown's delimiter for each alignment, as :class:`referat.content.Rendered` writes it.
