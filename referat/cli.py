@@ -242,7 +242,22 @@ register_all(app)
 
 def main() -> None:
     """Entry point of the ``referat`` command."""
-    app()
+    try:
+        app()
+        status: object = 0
+    except SystemExit as leaving:
+        status = leaving.code
+    if status is not None and not isinstance(status, int):
+        raise SystemExit(status)  # a message: as Python prints it
+    # Leave without tearing the interpreter down: freeing every module and object costs
+    # 40-50 ms here, a fifth of a build with nothing to do. Everything is written and
+    # closed by now (the commands close what they open); only the streams need flushing.
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise SystemExit(status) from None  # (a closed pipe, say) as Python reports it
+    os._exit(status or 0)
 
 
 __all__ = ["app", "main"]

@@ -148,3 +148,38 @@ def test_python_dash_m_and_no_color(meeting: Path) -> None:
     assert result.returncode == 1
     assert "\x1b[" not in result.stdout
     assert result.stdout.endswith("2 errors, 0 warnings in 1 file\n")
+
+
+# The command leaves with os._exit after flushing its streams (see main): the statuses and
+# the output of real processes must be those typer gives in-process.
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "referat", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+def test_a_real_process_exits_with_each_status_and_all_its_output(
+    meeting: Path, tmp_path: Path
+) -> None:
+    version = _run("--version")
+    assert (version.returncode, version.stdout) == (0, f"referat {__version__}\n")
+    built = _run("build", meeting, "-o", tmp_path / "out")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("Built 1 meeting (2 items), 1 re-rendered, into ")
+    assert len(list((tmp_path / "out").rglob("index.html"))) == 1
+    usage = _run("validate", tmp_path / "findes-ikke")
+    assert usage.returncode == 2
+    assert "does not exist" in usage.stderr
+    unknown = _run("byg")
+    assert unknown.returncode == 2
+    write_meeting(meeting, BROKEN)
+    broken = _run("validate", "--format", "json", meeting)
+    assert broken.returncode == 1
+    in_process = invoke("validate", "--format", "json", meeting)
+    assert json.loads(broken.stdout) == json.loads(in_process.stdout)  # all of it, flushed
