@@ -399,19 +399,31 @@ that started it (see :attr:`Memory.wait4`)."""
 CLI_WRAPPER = (
     PEAKS
     + """\
-import sys
+import os, sys
 report = sys.argv.pop(1)
 sys.argv[0] = "referat"
+me, leave = os.getpid(), os._exit
+
+def write_peaks():
+    with open(report, "w") as f:
+        f.write("%d %d\\n" % _peaks())
+
+def report_and_leave(status):
+    if os.getpid() == me:  # not in a forked worker, which leaves by os._exit too
+        write_peaks()
+    leave(status)
+
+os._exit = report_and_leave
 try:
     from referat.cli import main
     main()
-finally:
-    with open(report, "w") as f:
-        f.write("%d %d\\n" % _peaks())
+finally:  # only when main raised instead of leaving by os._exit
+    write_peaks()
 """
 )
 """``referat ARGS`` run by ``python -c`` that also writes its own peak RSS and its largest
-reaped child's (the build's and validate's worker processes are reaped before it exits)."""
+reaped child's (the build's and validate's worker processes are reaped before it exits):
+just before ``referat.cli.main`` leaves by ``os._exit``, as the command does."""
 
 
 def _own_peak() -> int | None:
