@@ -569,6 +569,29 @@ def test_rf005_template_syntax_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not list(tmp_path.glob(".ud.*")), "a staging folder was left behind"
 
 
+def test_rf005_in_a_parallel_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Enough meetings for worker processes: the templates are compiled before they start,
+    # and a template that does not compile must still be reported by the worker as RF005.
+    from referat.pipeline import PARALLEL_FROM
+
+    from .conftest import write_meeting
+
+    repo = tmp_path / "repo"
+    for day in range(1, PARALLEL_FROM + 2):
+        date = f"2021-03-{day:02d}"
+        write_meeting(repo / date, {"meeting.yaml": f"body: Direktionen\ndate: {date}\n"})
+    templates = tmp_path / "skabeloner"
+    templates.mkdir()
+    (templates / "item.html").write_text("<article>\n{% if %}\n</article>\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "ud"
+    result = run("build", repo, "-o", out, "--template-dir", templates, "-j", "2")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "skabeloner/item.html:2:1: error[RF005] template syntax error" in result.stderr
+    assert not out.exists()
+
+
 # --------------------------------------------------------------------------------------
 # The reference
 # --------------------------------------------------------------------------------------
