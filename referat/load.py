@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -13,6 +14,8 @@ import yaml
 from .diagnostics import Collector
 from .fields import position
 
+#: sha256 digests of source files as read, by path.
+Digests = dict[str, bytes]
 #: Largest source file referat reads; real items are a few kilobytes.
 MAX_SOURCE_BYTES = 1024 * 1024
 
@@ -54,8 +57,12 @@ def decode_utf8(data: bytes) -> str:
     return text
 
 
-def read_text(path: Path, diags: Collector) -> str | None:
-    """The text of a UTF-8 source file, or None after reporting why it cannot be had."""
+def read_text(path: Path, diags: Collector, digests: Digests | None = None) -> str | None:
+    """The text of a UTF-8 source file, or None after reporting why it cannot be had.
+
+    With ``digests``, the sha256 of the bytes read is put there under the path (as a
+    string), for a build's content fingerprint: the bytes rendered, without reading again.
+    """
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
@@ -80,6 +87,8 @@ def read_text(path: Path, diags: Collector) -> str | None:
     except NotText as err:
         diags.add("RF001", path, err.line, err.column, err.message, err.hint)
         return None
+    if digests is not None:
+        digests[str(path)] = hashlib.sha256(data).digest()
     return text.removeprefix("\ufeff")
 
 

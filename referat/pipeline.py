@@ -12,13 +12,14 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .config import CONFIG_NAME, Config, load_config
 from .diagnostics import Collector, Diagnostic, has_errors
+from .load import Digests
 from .model import Edition, Meeting
 from .summary import MeetingSummary, for_checks, summarise
 from .validate import BUILD_MARKER, MEETING_FILE, read_meeting
@@ -104,7 +105,8 @@ def process(task: Task) -> Result:
     diags = Collector()
     config = _config(task.config_file, diags)
     stat = stat_fingerprint(meeting_files(task.folder), task.folder) if task.fingerprint else ""
-    meeting, files = read_meeting(task.folder, task.id, config, diags)
+    digests: Digests | None = {} if task.render is not None else None
+    meeting, files = read_meeting(task.folder, task.id, config, diags, digests)
     result = Result(task.id, files=files, stat=stat)
     options = task.render
     if meeting is not None and options is not None and not has_errors(diags.sorted()):
@@ -120,8 +122,9 @@ def process(task: Task) -> Result:
             target, json.dumps(summary.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
         )
         result.summary = summary.without_decisions()
-        # Hashed here, in the worker, while the files are in the page cache.
-        result.content = content_fingerprint(meeting_files(task.folder), task.folder)
+        # Hashed here, in the worker: the sources as they were read, the rest (attachments)
+        # while they are in the page cache.
+        result.content = content_fingerprint(meeting_files(task.folder), task.folder, digests)
     elif meeting is not None:
         result.summary = for_checks(meeting)
     result.diagnostics = diags.sorted()
@@ -364,12 +367,18 @@ def stat_fingerprint(files: Sequence[str], root: Path) -> str:
     return digest.hexdigest()
 
 
-def content_fingerprint(files: Sequence[str], root: Path) -> str:
-    """A digest of the files' names and contents."""
+def content_fingerprint(
+    files: Sequence[str], root: Path, known: Mapping[str, bytes] | None = None
+) -> str:
+    """A digest of the files' names and contents; ``known``: sha256 digests of files already
+    read, by path (see :func:`referat.load.read_text`)."""
     digest = hashlib.sha256()
     for name in files:
         digest.update(f"{name}\0".encode())
         path = os.path.join(root, name)
+        if known is not None and path in known:
+            digest.update(known[path])
+            continue
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):
                 # A FIFO or device (no item can list it) would block or never end.

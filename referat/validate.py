@@ -15,7 +15,7 @@ from .config import CONFIG_NAME, Config, SectionSpec, find_config, load_config
 from .diagnostics import Collector, Diagnostic, did_you_mean
 from .digest import check_approval
 from .fields import ITEM_FIELDS, MEETING_FIELDS, Mapping, Where, read_mapping
-from .load import YamlFailed, compose, read_text, split_front_matter
+from .load import Digests, YamlFailed, compose, read_text, split_front_matter
 from .model import Attachment, Item, Meeting, Phase, Section
 from .parse import Heading, Part, split_body
 
@@ -146,11 +146,18 @@ def _missing_meeting_file(folder: Path, items: list[str], diags: Collector) -> N
 
 
 def read_meeting(
-    folder: Path, meeting_id: str, config: Config, diags: Collector
+    folder: Path,
+    meeting_id: str,
+    config: Config,
+    diags: Collector,
+    digests: Digests | None = None,
 ) -> tuple[Meeting | None, int]:
-    """Read and check one meeting folder; the meeting is None when its meeting.yaml is unusable."""
+    """Read and check one meeting folder; the meeting is None when its meeting.yaml is unusable.
+
+    With ``digests``, the digest of each source file read is recorded there (see read_text).
+    """
     meeting_path = folder / MEETING_FILE
-    data = _read_yaml_mapping(meeting_path, diags)
+    data = _read_yaml_mapping(meeting_path, diags, digests)
     files = 1
     meeting = None
     if data is not None:
@@ -163,7 +170,7 @@ def read_meeting(
     items: list[Item] = []
     for number, path in item_files:
         files += 1
-        item = read_item(path, number, config, specs, phase, diags)
+        item = read_item(path, number, config, specs, phase, diags, digests)
         if item is not None:
             items.append(item)
     _check_numbering(item_files, meeting_path, config, diags)
@@ -175,10 +182,12 @@ def read_meeting(
     return meeting, files
 
 
-def _read_yaml_mapping(path: Path, diags: Collector) -> tuple[yaml.Node | None, str] | None:
+def _read_yaml_mapping(
+    path: Path, diags: Collector, digests: Digests | None = None
+) -> tuple[yaml.Node | None, str] | None:
     """meeting.yaml's node (None when empty: its keys are then reported missing) and text;
     None when it cannot be read, after reporting why."""
-    text = read_text(path, diags)
+    text = read_text(path, diags, digests)
     if text is None:
         return None
     try:
@@ -293,9 +302,10 @@ def read_item(
     specs: tuple[SectionSpec, ...],
     phase: Phase,
     diags: Collector,
+    digests: Digests | None = None,
 ) -> Item | None:
     """Read and check one item file; the item is None when its front matter is unusable."""
-    text = read_text(path, diags)
+    text = read_text(path, diags, digests)
     if text is None:
         return None
     split = split_front_matter(text, path, diags)
