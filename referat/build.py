@@ -739,15 +739,18 @@ class _InOut:
     ``lstat`` each, or one listing of a folder where many are looked up (the archive's case
     pages are thousands in one folder, the summaries one per meeting in another)."""
 
+    #: Files looked up in one folder from which a listing is cheaper than an lstat each.
+    LIST_FROM = 16
+
     def __init__(self, out: Path) -> None:
         self.out = str(out)
         self.listed: dict[str, frozenset[str]] = {}
 
-    def list_folders_of(self, paths: Collection[str], at_least: int = 16) -> None:
-        """List each folder that holds ``at_least`` of ``paths``."""
+    def list_folders_of(self, paths: Collection[str]) -> None:
+        """List each folder that holds :attr:`LIST_FROM` or more of ``paths``."""
         counts = Counter(os.path.dirname(rel) for rel in paths)
         for folder, count in counts.items():
-            if count >= at_least and folder not in self.listed:
+            if count >= self.LIST_FROM and folder not in self.listed:
                 try:
                     with os.scandir(os.path.join(self.out, folder)) as entries:
                         names = frozenset(
@@ -759,7 +762,7 @@ class _InOut:
 
     def all_exist(self, paths: Collection[str]) -> bool:
         """Whether each of ``paths`` (relative to OUT) is a regular file."""
-        if len(paths) >= 16:
+        if len(paths) >= self.LIST_FROM:
             self.list_folders_of(paths)
         for rel in paths:
             folder, name = os.path.split(rel)

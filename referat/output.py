@@ -210,20 +210,21 @@ def _swapped(stage: Stage, out: Path) -> Iterator[None]:
         write_new(stage.path / BUILD_MARKER, f"referat {__version__}\n")
         yield
         if _replace(stage.path, out) and stage.keep_replaced:
-            spare = spare_of(out)
-            if spare.is_dir() and not spare.is_symlink():
-                remove(spare)
-            os.rename(stage.path, spare)
+            _remove_spare(out)
+            os.rename(stage.path, spare_of(out))
     except OSError as err:
         raise OutputError(f"cannot write the output: {err.strerror or err}") from None
     finally:
         if os.path.lexists(stage.path):
             remove(stage.path)
     if not stage.keep_replaced:
-        # A spare of other options (another edition, say) must not stay beside OUT.
-        spare = spare_of(out)
-        if spare.is_dir() and not spare.is_symlink():
-            remove(spare)
+        _remove_spare(out)  # one of other options (another edition, say) must not stay
+
+
+def _remove_spare(out: Path) -> None:
+    spare = spare_of(out)
+    if spare.is_dir() and not spare.is_symlink():
+        remove(spare)
 
 
 def write_new(path: Path | str, text: str) -> None:

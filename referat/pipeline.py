@@ -104,7 +104,10 @@ def process(task: Task) -> Result:
     """Read, check and (when asked and error-free) render one meeting; never raises on sources."""
     diags = Collector()
     config = _config(task.config_file, diags)
-    stat = stat_fingerprint(meeting_files(task.folder), task.folder) if task.fingerprint else ""
+    # One listing of its files, before reading them: for the stat fingerprint (when asked)
+    # and for the content fingerprint of a rendered meeting.
+    listing = meeting_files(task.folder) if task.render is not None else []
+    stat = stat_fingerprint(listing, task.folder) if task.fingerprint else ""
     digests: Digests | None = {} if task.render is not None else None
     meeting, files = read_meeting(task.folder, task.id, config, diags, digests)
     result = Result(task.id, files=files, stat=stat)
@@ -124,7 +127,7 @@ def process(task: Task) -> Result:
         result.summary = summary.without_decisions()
         # Hashed here, in the worker: the sources as they were read, the rest (attachments)
         # while they are in the page cache.
-        result.content = content_fingerprint(meeting_files(task.folder), task.folder, digests)
+        result.content = content_fingerprint(listing, task.folder, digests)
     elif meeting is not None:
         result.summary = for_checks(meeting)
     result.diagnostics = diags.sorted()

@@ -121,8 +121,9 @@ def blocks(source: str) -> tuple[str, list[tuple[str, str]]] | None:
 
     A run is one or more blocks that :func:`plain` accepts, with only empty lines between
     them, an empty line (or the start) before and an empty line (or the end) after, and at
-    least :data:`MIN_BLOCK` characters in all; a list only between paragraphs (or the start
-    or end), never next to a block that could continue it. Each run becomes one line
+    least :data:`MIN_BLOCK` characters in all; a list only between other simple blocks (or
+    the start or end), never next to a block that could continue it; headings are left to
+    mistune (their level depends on the headings before them). Each run becomes one line
     ``referatplainblock<n>`` and item ``n`` of the list is its ``(html, markdown)`` as
     :func:`plain` writes it. After an empty line no Markdown block continues into such lines
     or depends on their text (they hold no block marker, nothing that ends a fence or an HTML
@@ -243,7 +244,7 @@ def _url_like(text: str) -> bool:
 
 
 def _render(part: str, kind: str | None) -> tuple[str, str]:
-    """``(html, markdown)`` of a paragraph or list :func:`_kinds` found simple."""
+    """``(html, markdown)`` of a paragraph, list or table :func:`_kinds` found simple."""
     if kind == "p":
         return "<p>" + _html(part) + "</p>", _markdown(part)
     lines = part.split("\n")

@@ -327,20 +327,18 @@ def _section(start: str, blocks: list[tuple[str, str]], end: str) -> str:
     return start + "".join(join + block for join, block in blocks)[len(blocks[0][0]) :] + end
 
 
-#: A section of plain paragraphs and other blocks, joined mostly by blank lines.
-mixed = st.builds(
-    _section,
-    st.sampled_from(["", "\n", "\n\n"]),
-    st.lists(
-        st.tuples(
-            st.sampled_from(JOINS),
-            st.one_of(st.sampled_from(PLAIN_BLOCKS), st.sampled_from(OTHER)),
-        ),
-        min_size=2,
-        max_size=8,
-    ),
-    st.sampled_from(["", "\n"]),
-)
+def sections(block: st.SearchStrategy[str], min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    """Sections of ``block``s joined mostly by blank lines, perhaps with line breaks around."""
+    return st.builds(
+        _section,
+        st.sampled_from(["", "\n", "\n\n"]),
+        st.lists(st.tuples(st.sampled_from(JOINS), block), min_size=min_size, max_size=max_size),
+        st.sampled_from(["", "\n"]),
+    )
+
+
+#: A section of plain paragraphs and other blocks.
+mixed = sections(st.one_of(st.sampled_from(PLAIN_BLOCKS), st.sampled_from(OTHER)), 2, 8)
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -535,26 +533,18 @@ def table(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
-#: A section of rich paragraphs, lists and other blocks, joined mostly by blank lines.
-rich_section = st.builds(
-    _section,
-    st.sampled_from(["", "\n", "\n\n"]),
-    st.lists(
-        st.tuples(
-            st.sampled_from(JOINS),
-            st.one_of(
-                st.lists(rich_line, min_size=1, max_size=3).map("\n".join),
-                list_block(),
-                heading,
-                table(),
-                st.sampled_from(PLAIN_BLOCKS),
-                st.sampled_from(OTHER),
-            ),
-        ),
-        min_size=1,
-        max_size=6,
+#: A section of rich paragraphs, lists, headings, tables and other blocks.
+rich_section = sections(
+    st.one_of(
+        st.lists(rich_line, min_size=1, max_size=3).map("\n".join),
+        list_block(),
+        heading,
+        table(),
+        st.sampled_from(PLAIN_BLOCKS),
+        st.sampled_from(OTHER),
     ),
-    st.sampled_from(["", "\n"]),
+    1,
+    6,
 )
 
 
