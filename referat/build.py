@@ -118,6 +118,7 @@ class _Entry:
         items: int = 0,
         cases: tuple[str, ...] = (),
         summary_text: str | None = None,
+        line: tuple[str, int] | None = None,
     ) -> None:
         self.stat = stat
         self.content = content
@@ -125,6 +126,9 @@ class _Entry:
         self.diagnostics = diagnostics
         self._summary = summary
         self._summary_text = summary_text  # as the manifest held it
+        # Or the whole manifest line it was read from, and where its summary starts: written
+        # again as it is, and the summary's text taken from it when needed (not held twice).
+        self._line = line
         self.folder = summary.folder if summary is not None else folder
         self.item_count = len(summary.items) if summary is not None else items
         self.cases = (
@@ -138,12 +142,25 @@ class _Entry:
     def summary(self) -> MeetingSummary:
         """The meeting's summary, without decisions."""
         if self._summary is None:
-            assert self._summary_text is not None
-            data = json.loads(self._summary_text)
+            text = self._text()
+            assert text is not None
+            data = json.loads(text)
             if not isinstance(data, dict):
                 raise TypeError("not a summary")
             self._summary = MeetingSummary.from_json(data)
         return self._summary
+
+    @property
+    def line(self) -> str | None:
+        """The manifest line it was read from, if it was read with its summary."""
+        return self._line[0] if self._line is not None else None
+
+    def _text(self) -> str | None:
+        """The summary's JSON text as the manifest held it."""
+        if self._line is not None:
+            line, start = self._line
+            return line[start:-1]
+        return self._summary_text
 
     def with_stat(self, stat: str) -> _Entry:
         """The same entry for files whose times changed and contents did not."""
@@ -156,11 +173,13 @@ class _Entry:
             folder=self.folder,
             items=self.item_count,
             cases=self.cases,
-            summary_text=self._summary_text,
+            summary_text=self._text(),
         )
 
     def to_line(self, meeting_id: str) -> str:
         """The entry's line in the manifest (without its line break)."""
+        if self._line is not None:  # unchanged since the manifest it was read from
+            return self._line[0]
         head = [
             meeting_id,
             self.stat,
@@ -171,7 +190,7 @@ class _Entry:
             self.item_count,
             list(self.cases),
         ]
-        text = self._summary_text
+        text = self._text()
         if text is None:
             text = json.dumps(self.summary.to_json(), ensure_ascii=False, separators=(",", ":"))
         return "[" + json.dumps(head, ensure_ascii=False, separators=(",", ":")) + "," + text + "]"
@@ -182,8 +201,7 @@ class _Entry:
         ``light``: without the summary (for a spare, of which only the files matter)."""
         head, end = _DECODER.raw_decode(line, 1)
         meeting_id, stat, content, outputs, diagnostics, folder, items, cases = head
-        summary_text = line[end + 1 : -1]
-        if not (line[end] == "," and summary_text.startswith("{") and line.endswith("}]")):
+        if not (line[end] == "," and line.startswith("{", end + 1) and line.endswith("}]")):
             raise ValueError("not a manifest line")
         if not isinstance(folder, str):
             raise TypeError("not a summary")
@@ -198,7 +216,7 @@ class _Entry:
             folder=folder,
             items=int(items),
             cases=tuple(str(c) for c in cases),
-            summary_text=None if light else summary_text,
+            line=None if light else (line, end + 1),
         )
         return str(meeting_id), entry
 
@@ -255,15 +273,15 @@ def build(
     # configuration are as the previous build saw them, and its outputs are still there.
     entries: dict[str, _Entry] = {}
     todo: list[_Todo] = []
-    for folder, meeting_id, real in found:
+    for folder, meeting_id, real, listed in found:
         config = config_file_for(folder, config_file)
         prefix = f"{real}|{_file_digest(config) if config else '-'}|"
         old = previous.get(meeting_id)
+        files = meeting_files(folder) if listed is None else listed
         if old is None or not in_out.all_exist((*old.outputs, summary_file(meeting_id))):
             # Rendered whatever its files are: the worker takes their fingerprint.
-            todo.append(_Todo(folder, meeting_id, config, prefix))
+            todo.append(_Todo(folder, meeting_id, config, prefix, files))
             continue
-        files = meeting_files(folder)
         stat = prefix + stat_fingerprint(files, folder)
         if old.stat == stat:
             entries[meeting_id] = old
@@ -272,9 +290,9 @@ def build(
         if old.content == content:
             entries[meeting_id] = old.with_stat(stat)
             continue
-        todo.append(_Todo(folder, meeting_id, config, prefix, stat))
+        todo.append(_Todo(folder, meeting_id, config, prefix, files, stat))
 
-    removed = set(previous) - {meeting_id for _, meeting_id, _ in found}
+    removed = set(previous) - {meeting_id for _, meeting_id, _, _ in found}
     unchanged = all(entries[m] is previous[m] for m in entries)
     if (
         previous
@@ -296,7 +314,7 @@ def build(
             # The output this build replaces becomes the next build's spare only when it was
             # built with the same options: no other edition is ever kept beside OUT.
             stage.keep_replaced = manifest.key == key
-            spare = _usable_spare(stage, key, trust=not force)
+            spare = _usable_spare(stage, key, trust=not force, known=manifest.meetings)
             options = RenderOptions(
                 stage=stage.path,
                 previous=out,
@@ -336,24 +354,29 @@ class _Todo:
     config: Path | None
     prefix: str
     """Its real path and configuration's digest, which its fingerprints start with."""
+    files: list[str]
+    """Its files, as :func:`~referat.pipeline.meeting_files` lists them."""
     stat: str | None = None
     """Its stat fingerprint, when the plan took it; None: the worker takes it."""
 
 
-def _usable_spare(stage: Stage, key: str, *, trust: bool = True) -> _Manifest | None:
+def _usable_spare(
+    stage: Stage, key: str, *, trust: bool = True, known: dict[str, _Entry] | None = None
+) -> _Manifest | None:
     """What a reused staging folder (the spare) holds, when it can be brought up to date.
 
     It can when its manifest is of this build's options and its files are exactly those
     the manifest names, all regular files (nothing planted, nothing missing), and ``trust``
     (not with ``--force``). Otherwise its contents are removed and None returned: the stage
-    is filled from nothing, as a new one is.
+    is filled from nothing, as a new one is. ``known``: OUT's manifest entries, which the
+    spare's mostly repeats.
     """
     if not stage.reused:
         return None
     if not trust:
         _empty(stage.path)
         return None
-    spare = _load_manifest(stage.path, light=True)
+    spare = _load_manifest(stage.path, light=True, known=known)
     expected = {BUILD_MARKER, _MANIFEST, *spare.pages}
     for meeting_id, entry in spare.meetings.items():
         expected.update(entry.outputs)
@@ -421,7 +444,7 @@ def _build_into(
         if on_meeting:
             on_meeting(done, len(todo))
 
-    tasks = [Task(t.folder, t.id, t.config, options, t.stat is None) for t in todo]
+    tasks = [Task(t.folder, t.id, t.config, options, t.stat is None, t.files) for t in todo]
     if parallel(len(tasks), jobs):
         # Once here, not in each worker.
         prepare_rendering(options.template_dir, options.formats, language)
@@ -748,7 +771,7 @@ class _InOut:
 
     def list_folders_of(self, paths: Collection[str]) -> None:
         """List each folder that holds :attr:`LIST_FROM` or more of ``paths``."""
-        counts = Counter(os.path.dirname(rel) for rel in paths)
+        counts = Counter(rel.rpartition("/")[0] for rel in paths)
         for folder, count in counts.items():
             if count >= self.LIST_FROM and folder not in self.listed:
                 try:
@@ -765,7 +788,7 @@ class _InOut:
         if len(paths) >= self.LIST_FROM:
             self.list_folders_of(paths)
         for rel in paths:
-            folder, name = os.path.split(rel)
+            folder, _, name = rel.rpartition("/")
             names = self.listed.get(folder)
             if names is not None:
                 if name not in names:
@@ -779,18 +802,21 @@ class _InOut:
         return True
 
 
-def _load_manifest(out: Path, *, light: bool = False) -> _Manifest:
+def _load_manifest(
+    out: Path, *, light: bool = False, known: dict[str, _Entry] | None = None
+) -> _Manifest:
     """The previous build's manifest; an empty one when it is missing, damaged or foreign.
-    ``light``: without the meetings' summaries."""
+    ``light``: without the meetings' summaries. ``known``: entries of another manifest
+    (OUT's, when this is the spare's), taken as they are for the lines both have."""
     try:
         with open(out / _MANIFEST, encoding="utf-8") as handle:
             header = json.loads(handle.readline())
             if header.get("format") != _MANIFEST_FORMAT:
                 return _Manifest()
-            meetings = dict(_Entry.from_line(line.rstrip("\n"), light=light) for line in handle)
+            meetings = dict(_read_line(line.rstrip("\n"), light, known or {}) for line in handle)
         page_keys = {str(k): str(v) for k, v in header["pages"].items()}
         for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
-            if rel.startswith("/") or ".." in rel.split("/"):
+            if rel.startswith("/") or (".." in rel and ".." in rel.split("/")):
                 return _Manifest()  # a foreign manifest must not make the build read elsewhere
         cross = [
             Diagnostic(Path(p), int(ln), int(c), str(code), str(m), h)
@@ -799,6 +825,17 @@ def _load_manifest(out: Path, *, light: bool = False) -> _Manifest:
         return _Manifest(str(header["key"]), meetings, page_keys, cross)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return _Manifest()
+
+
+def _read_line(line: str, light: bool, known: dict[str, _Entry]) -> tuple[str, _Entry]:
+    """A manifest line's meeting id and entry: the known entry read from the same line, or
+    a new one. (The spare's manifest mostly repeats OUT's, which is read first.)"""
+    if known:
+        meeting_id, _ = _DECODER.raw_decode(line, 2)  # the line starts [["<meeting id>",
+        entry = known.get(meeting_id)
+        if entry is not None and entry.line == line:
+            return meeting_id, entry
+    return _Entry.from_line(line, light=light)
 
 
 def _write_manifest(

@@ -139,7 +139,7 @@ def build_command(
     """Validate, then render every meeting to OUTPUT/<meeting-id>/ and, for several, an archive."""
     # Imported here: validate and the other commands start faster without the renderer.
     from .build import FORMATS, OutputError, build
-    from .render.templates import TemplateFailed
+    from .render import TemplateFailed
 
     chosen = {f.value for f in formats or [OutputFormat.html]}
     wanted = list(FORMATS) if "all" in chosen else [f for f in FORMATS if f in chosen]

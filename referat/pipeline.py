@@ -76,6 +76,8 @@ class Task:
     fingerprint: bool = False
     """Whether to take the stat fingerprint of its files (before reading them) here: for a
     meeting the previous build did not have, the build needs no more of it beforehand."""
+    files: list[str] | None = None
+    """Its files as :func:`meeting_files` lists them, when the build has listed them."""
 
 
 @dataclass
@@ -104,9 +106,11 @@ def process(task: Task) -> Result:
     """Read, check and (when asked and error-free) render one meeting; never raises on sources."""
     diags = Collector()
     config = _config(task.config_file, diags)
-    # One listing of its files, before reading them: for the stat fingerprint (when asked)
-    # and for the content fingerprint of a rendered meeting.
-    listing = meeting_files(task.folder) if task.render is not None else []
+    # One listing of its files (the build's, or one made here), before reading them: for
+    # the stat fingerprint (when asked) and for the content fingerprint of a rendered meeting.
+    listing: Sequence[str] = ()
+    if task.render is not None:
+        listing = meeting_files(task.folder) if task.files is None else task.files
     stat = stat_fingerprint(listing, task.folder) if task.fingerprint else ""
     digests: Digests | None = {} if task.render is not None else None
     meeting, files = read_meeting(task.folder, task.id, config, diags, digests)

@@ -35,9 +35,10 @@ import watchfiles
 from .commands.serve import DEFAULT_HOST, DEFAULT_PORT
 from .diagnostics import Diagnostic, has_errors
 from .model import Edition
+from .render import TemplateFailed
 from .render import html as html_writer
 from .render.document import make_document
-from .render.templates import TemplateFailed, environment
+from .render.templates import environment
 from .report import display_path, summary
 from .validate import BUILD_MARKER, NoMeetings, check
 

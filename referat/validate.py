@@ -69,15 +69,20 @@ def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
 def meetings_in(paths: Sequence[Path], diags: Collector) -> list[tuple[Path, str]]:
     """Each meeting folder under ``paths`` once, with its id; raises :class:`NoMeetings` for
     a path that holds none (unless problems found on the way explain why)."""
-    return [(folder, meeting_id) for folder, meeting_id, _ in real_meetings_in(paths, diags)]
+    return [(folder, meeting_id) for folder, meeting_id, _, _ in real_meetings_in(paths, diags)]
 
 
-def real_meetings_in(paths: Sequence[Path], diags: Collector) -> list[tuple[Path, str, str]]:
-    """As :func:`meetings_in`, with each folder's real path (symbolic links resolved)."""
-    out: list[tuple[Path, str, str]] = []
+#: A meeting found: its folder, id, real path, and its files as :func:`listed_meetings` saw them.
+Found = tuple[Path, str, str, list[str] | None]
+
+
+def real_meetings_in(paths: Sequence[Path], diags: Collector) -> list[Found]:
+    """As :func:`meetings_in`, with each folder's real path (symbolic links resolved) and, where
+    the search saw all of them, its files (see :func:`listed_meetings`)."""
+    out: list[Found] = []
     seen: set[str] = set()
     for path in paths:
-        found = list(find_meetings(path, diags))
+        found = list(listed_meetings(path, diags))
         if not found and not len(diags):
             raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
         # Folders os.walk found are real folders below PATH: their real path is PATH's real
@@ -85,11 +90,11 @@ def real_meetings_in(paths: Sequence[Path], diags: Collector) -> list[tuple[Path
         # build of thousands of meetings).
         walked = path.is_dir() and not (path / MEETING_FILE).is_file()
         base = os.path.realpath(path)
-        for folder, meeting_id in found:
+        for folder, meeting_id, files in found:
             real = f"{base}/{meeting_id}" if walked else os.path.realpath(folder)
             if real not in seen:
                 seen.add(real)
-                out.append((folder, meeting_id, real))
+                out.append((folder, meeting_id, real, files))
     return out
 
 
@@ -105,29 +110,41 @@ def config_for(folder: Path, cache: dict[Path, Config], diags: Collector) -> Con
 
 def find_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str]]:
     """Meeting folders at or below ``path`` with their ids; a file stands for its meeting."""
+    for folder, meeting_id, _ in listed_meetings(path, diags):
+        yield folder, meeting_id
+
+
+def listed_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str, list[str] | None]]:
+    """As :func:`find_meetings`, with the files of each meeting folder that the search listed
+    and that has no subfolder (the others: None), as ``pipeline.meeting_files`` gives them.
+    A build needs every meeting's files, and would otherwise list each folder a second time."""
     if path.is_file():
         folder = path.parent
         if (folder / MEETING_FILE).is_file():
-            yield folder, folder.resolve().name
+            yield folder, folder.resolve().name, None
         else:
             _missing_meeting_file(folder, [path.name], diags)
         return
     if (path / MEETING_FILE).is_file():
-        yield path, path.resolve().name
+        yield path, path.resolve().name, None
         return
-    for top, dirs, files in os.walk(path, onerror=lambda err: _unreadable(err, diags)):
-        folder = Path(top)
+    root = os.fspath(path)
+    # os.walk joins names to PATH with '/': a folder's id is what follows PATH's own text.
+    cut = len(root) if root.endswith("/") else len(root) + 1
+    for top, dirs, files in os.walk(root, onerror=lambda err: _unreadable(err, diags)):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         if BUILD_MARKER in files:
             dirs.clear()
             continue
         if MEETING_FILE in files:
-            dirs.clear()  # a meeting folder's subfolders are its own (bilag/ and the like)
-            yield folder, folder.relative_to(path).as_posix()
+            # A meeting folder's subfolders are its own (bilag/ and the like).
+            listing = None if dirs else sorted(f for f in files if not f.startswith("."))
+            dirs.clear()
+            yield Path(top), top[cut:], listing
         else:
             items = sorted(f for f in files if _ITEM_NAME.fullmatch(f))
             if items:
-                _missing_meeting_file(folder, items, diags)
+                _missing_meeting_file(Path(top), items, diags)
 
 
 def _unreadable(err: OSError, diags: Collector) -> None:

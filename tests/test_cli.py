@@ -183,3 +183,29 @@ def test_a_real_process_exits_with_each_status_and_all_its_output(
     assert broken.returncode == 1
     in_process = invoke("validate", "--format", "json", meeting)
     assert json.loads(broken.stdout) == json.loads(in_process.stdout)  # all of it, flushed
+
+
+def _imported(*args: str | Path) -> set[str]:
+    """The modules a real process of the command imports (Python's -X importtime)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "referat", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    return {line.rsplit("|", 1)[1].strip() for line in lines[1:]}  # the first is the header
+
+
+def test_validate_and_a_build_with_nothing_to_render_import_no_renderer(
+    meeting: Path, tmp_path: Path
+) -> None:
+    """Start-up is most of what these cost on a small repository (see README, Speed)."""
+    renderer = {"jinja2", "mistune", "babel", "referat.render.templates", "ctypes"}
+    validated = _imported("validate", meeting)
+    assert "yaml" in validated  # the check sees imports at all
+    assert validated.isdisjoint(renderer)
+    assert "jinja2" in _imported("build", meeting, "-o", tmp_path / "out")
+    assert _imported("build", meeting, "-o", tmp_path / "out").isdisjoint(renderer)

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from referat.build import build
+from referat.diagnostics import Collector
+from referat.pipeline import meeting_files
+from referat.validate import real_meetings_in
 
 from .conftest import EXAMPLES, ITEM, MEETING, invoke, tree_digest, write_meeting
 
@@ -89,6 +92,31 @@ def test_a_new_and_a_removed_meeting(repo: Path, tmp_path: Path) -> None:
     assert "Socialudvalget" not in index and "d. 08-03-2021" in index
     assert not (out / "cases" / "21-3187.html").exists()  # only the agenda had it
     assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
+
+
+def test_an_added_item_renders_its_meeting(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    meeting = repo / "direktionen" / "2021-03-01"
+    added = ITEM.format(title="En ny sag", number=99)
+    (meeting / "07-ny-sag.md").write_text(added, encoding="utf-8")
+    changed = build(repo, out, ["html"], "public")
+    assert changed.rendered == 1
+    assert "En ny sag" in (out / "direktionen" / "2021-03-01" / "index.html").read_text("utf-8")
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full", "-f", "html")
+
+
+def test_the_search_lists_each_meetings_files_as_the_build_would(tmp_path: Path) -> None:
+    """The build takes a meeting's files from the search for meetings where it saw them all."""
+    write_meeting(tmp_path / "a" / "2021-03-01", {".hidden.md": "x", "notes.txt": "y"})
+    write_meeting(tmp_path / "a" / "2021-03-08", {"bilag/plan.pdf": b"%PDF", ".git/x": "z"})
+    write_meeting(tmp_path / "b" / "2021-03-01", {".cache/x": "z"})
+    found = {m: files for _, m, _, files in real_meetings_in([tmp_path], Collector())}
+    assert set(found) == {"a/2021-03-01", "a/2021-03-08", "b/2021-03-01"}
+    assert found["a/2021-03-08"] is None  # a subfolder: listed by meeting_files
+    for meeting_id in ("a/2021-03-01", "b/2021-03-01"):
+        assert found[meeting_id] == meeting_files(tmp_path / meeting_id)
+    assert found["a/2021-03-01"] == ["01-foerste.md", "02-anden.md", "meeting.yaml", "notes.txt"]
 
 
 def test_touched_but_unchanged_files_render_nothing(repo: Path, tmp_path: Path) -> None:

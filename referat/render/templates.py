@@ -12,7 +12,7 @@ from urllib.parse import quote
 import jinja2
 
 from ..diagnostics import Diagnostic
-from . import default_templates
+from . import TemplateFailed, default_templates
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 
@@ -47,18 +47,6 @@ def css_string(text: object) -> str:
 def url_path(path: object) -> str:
     """Percent-encode a relative file path for use as a link."""
     return quote(str(path), safe="/")
-
-
-class TemplateFailed(Exception):
-    """A template could not be loaded or rendered; carries the diagnostic."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-
-    def __reduce__(self) -> tuple[type[TemplateFailed], tuple[Diagnostic]]:
-        # Raised in a worker process, it must arrive whole in the parent.
-        return (TemplateFailed, (self.diagnostic,))
 
 
 def environment(overrides: Sequence[Path] = ()) -> jinja2.Environment:
