@@ -280,7 +280,7 @@ def build(
         files = meeting_files(folder) if listed is None else listed
         if old is None or not in_out.all_exist((*old.outputs, summary_file(meeting_id))):
             # Rendered whatever its files are: the worker takes their fingerprint.
-            todo.append(_Todo(folder, meeting_id, config, prefix, files))
+            todo.append(_Todo(folder, meeting_id, config, real, prefix, files))
             continue
         stat = prefix + stat_fingerprint(files, folder)
         if old.stat == stat:
@@ -290,7 +290,7 @@ def build(
         if old.content == content:
             entries[meeting_id] = old.with_stat(stat)
             continue
-        todo.append(_Todo(folder, meeting_id, config, prefix, files, stat))
+        todo.append(_Todo(folder, meeting_id, config, real, prefix, files, stat))
 
     removed = set(previous) - {meeting_id for _, meeting_id, _, _ in found}
     unchanged = all(entries[m] is previous[m] for m in entries)
@@ -352,6 +352,8 @@ class _Todo:
     folder: Path
     id: str
     config: Path | None
+    real: str
+    """Its folder's real path."""
     prefix: str
     """Its real path and configuration's digest, which its fingerprints start with."""
     files: list[str]
@@ -444,7 +446,9 @@ def _build_into(
         if on_meeting:
             on_meeting(done, len(todo))
 
-    tasks = [Task(t.folder, t.id, t.config, options, t.stat is None, t.files) for t in todo]
+    tasks = [
+        Task(t.folder, t.id, t.config, options, t.stat is None, t.files, t.real) for t in todo
+    ]
     if parallel(len(tasks), jobs):
         # Once here, not in each worker.
         prepare_rendering(options.template_dir, options.formats, language)

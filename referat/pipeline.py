@@ -78,6 +78,8 @@ class Task:
     meeting the previous build did not have, the build needs no more of it beforehand."""
     files: list[str] | None = None
     """Its files as :func:`meeting_files` lists them, when the build has listed them."""
+    real: str | None = None
+    """The folder's real path, when the search for meetings gave it (else resolved here)."""
 
 
 @dataclass
@@ -122,7 +124,7 @@ def process(task: Task) -> Result:
 
         doc = make_document(meeting, options.edition)
         result.outputs, result.laid_out = _write(meeting, doc, options)
-        summary = summarise(meeting, doc)
+        summary = summarise(meeting, doc, task.real)
         # The decisions stay on disk for the archive's case pages; the build keeps the rest.
         target = options.stage / summary_file(meeting.id)
         write_new(
@@ -133,7 +135,7 @@ def process(task: Task) -> Result:
         # while they are in the page cache.
         result.content = content_fingerprint(listing, task.folder, digests)
     elif meeting is not None:
-        result.summary = for_checks(meeting)
+        result.summary = for_checks(meeting, task.real)
     result.diagnostics = diags.sorted()
     return result
 
@@ -416,15 +418,15 @@ def validate_paths(paths: Sequence[Path], config_file: Path | None, jobs: int) -
     Raises :class:`~referat.validate.NoMeetings` for a path that holds no meeting.
     """
     from .crosscheck import cross_check  # the checks across meetings need the summaries
-    from .validate import meetings_in
+    from .validate import real_meetings_in
 
     diags = Collector()
     forget_configs()
     if config_file is not None:
         _config(config_file, diags)
     tasks = [
-        Task(folder, meeting_id, config_file_for(folder, config_file), None)
-        for folder, meeting_id in meetings_in(paths, diags)
+        Task(folder, meeting_id, config_file_for(folder, config_file), None, real=real)
+        for folder, meeting_id, real, _ in real_meetings_in(paths, diags)
     ]
     results = run(tasks, jobs)
     summaries = [r.summary for r in results if r.summary is not None]

@@ -107,7 +107,7 @@ class MeetingSummary:
         return cls(items=items, **fields)
 
 
-def for_checks(meeting: Meeting) -> MeetingSummary:
+def for_checks(meeting: Meeting, real: str | None = None) -> MeetingSummary:
     """What the checks across meetings need, taken from the model alone: nothing is
     rendered or formatted, so the printed words (title, headings) are left empty."""
     items = tuple(
@@ -126,10 +126,10 @@ def for_checks(meeting: Meeting) -> MeetingSummary:
         )
         for item in meeting.items
     )
-    return _meeting_summary(meeting, "", "", items)
+    return _meeting_summary(meeting, "", "", items, real)
 
 
-def summarise(meeting: Meeting, doc: Document) -> MeetingSummary:
+def summarise(meeting: Meeting, doc: Document, real: str | None = None) -> MeetingSummary:
     """The summary of ``meeting`` in the edition ``doc`` was made with, decisions rendered."""
     items = []
     lines = {item.number: item.key_lines.get("title", 1) for item in meeting.items}
@@ -150,15 +150,16 @@ def summarise(meeting: Meeting, doc: Document) -> MeetingSummary:
                 decision_html=decision.html if decision else None,
             )
         )
-    return _meeting_summary(meeting, doc.title, doc.when, tuple(items))
+    return _meeting_summary(meeting, doc.title, doc.when, tuple(items), real)
 
 
 def _meeting_summary(
-    meeting: Meeting, title: str, when: str, items: tuple[ItemSummary, ...]
+    meeting: Meeting, title: str, when: str, items: tuple[ItemSummary, ...], real: str | None
 ) -> MeetingSummary:
+    """``real``: the meeting folder's real path, when the caller has it."""
     return MeetingSummary(
         id=meeting.id,
-        folder=str(meeting.path.resolve()),
+        folder=real or str(meeting.path.resolve()),
         body=meeting.body,
         date=meeting.date.isoformat(),
         date_line=meeting.key_lines.get("date", 1),

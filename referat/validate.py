@@ -91,7 +91,7 @@ def real_meetings_in(paths: Sequence[Path], diags: Collector) -> list[Found]:
         walked = path.is_dir() and not (path / MEETING_FILE).is_file()
         base = os.path.realpath(path)
         for folder, meeting_id, files in found:
-            real = f"{base}/{meeting_id}" if walked else os.path.realpath(folder)
+            real = os.path.join(base, meeting_id) if walked else os.path.realpath(folder)
             if real not in seen:
                 seen.add(real)
                 out.append((folder, meeting_id, real, files))

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from referat.content import is_safe_url, render
-from referat.parse import split_body
+from referat.parse import _candidates, split_body
 from referat.render.templates import md_inline
 
 #: Elements section content may produce; anything else means raw HTML got through.
@@ -143,6 +143,26 @@ def test_scanner_skips_fenced_code_and_finds_lines() -> None:
     ]
     assert parts[2].heading is not None and parts[2].heading.column == 4
     assert "## not a section" in parts[1].text
+
+
+def _candidate_lines(body: str) -> list[int]:
+    """The scanner's candidates the slow way: every line, one at a time."""
+    offsets, at = [], 0
+    for line in body.splitlines(keepends=True):
+        if len(line) - len(line.lstrip(" ")) <= 3 and line.lstrip(" ").startswith(
+            ("#", "```", "~~~")
+        ):
+            offsets.append(at)
+        at += len(line)
+    return offsets
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("#`~ \na")), max_size=80))
+@example("a`b\n```\n")  # a backtick before the fence
+@example("~\n ~~~\n#\n")
+def test_scanner_candidates_are_the_lines_a_line_by_line_scan_finds(body: str) -> None:
+    assert _candidates(body) == _candidate_lines(body)
 
 
 def test_indented_code_and_hash_without_space_are_not_headings() -> None:

@@ -119,6 +119,20 @@ def test_the_search_lists_each_meetings_files_as_the_build_would(tmp_path: Path)
     assert found["a/2021-03-01"] == ["01-foerste.md", "02-anden.md", "meeting.yaml", "notes.txt"]
 
 
+def test_the_search_gives_each_meetings_real_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Summaries take a meeting's real path from the search instead of resolving it again."""
+    write_meeting(tmp_path / "repo" / "a" / "2021-03-01")
+    write_meeting(tmp_path / "repo" / "2021-03-08")
+    (tmp_path / "link").symlink_to(tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    item = tmp_path / "link" / "2021-03-08" / "01-foerste.md"
+    for path in (Path("."), tmp_path / "link", Path("a/2021-03-01"), item):
+        found = real_meetings_in([path], Collector())
+        assert found and all(real == str(folder.resolve()) for folder, _, real, _ in found)
+
+
 def test_touched_but_unchanged_files_render_nothing(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(repo, out, ["html"], "public")
