@@ -222,6 +222,8 @@ class _Entry:
 
     def restored_diagnostics(self) -> list[Diagnostic]:
         """The meeting's own warnings as the build that rendered it found them."""
+        if not self.diagnostics:
+            return []
         folder = Path(self.folder)
         return [
             Diagnostic(folder / p, ln, c, code, m, h) for p, ln, c, code, m, h in self.diagnostics
