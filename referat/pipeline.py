@@ -238,9 +238,16 @@ def environment_for(overrides: tuple[Path, ...]) -> jinja2.Environment:
 
 #: The templates each format renders, and the archive's (the others are included by these).
 TEMPLATES = {
-    "html": ("layout.html", "document.html", "item.html"),
+    "html": ("layout.html", "style.css", "document.html", "item.html"),
     "md": ("document.md", "item.md"),
-    "archive": ("layout.html", "archive.html", "cases.html", "case.html", "feed.xml"),
+    "archive": (
+        "layout.html",
+        "style.css",
+        "archive.html",
+        "cases.html",
+        "case.html",
+        "feed.xml",
+    ),
 }
 
 
@@ -253,7 +260,8 @@ def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language:
     """
     import datetime
 
-    from .render import html, jsondata, markdown  # noqa: F401 (imported for the workers)
+    from . import output  # noqa: F401 (imported for the workers, as these)
+    from .render import html, jsondata, markdown, pdf  # noqa: F401
     from .render.words import WORDS
 
     env = environment_for((template_dir,) if template_dir is not None else ())
@@ -261,8 +269,9 @@ def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language:
         for name in TEMPLATES.get(kind, ()):
             with contextlib.suppress(Exception):  # any failure: see render_template
                 env.get_template(name)
-    if language in WORDS:
-        WORDS[language].short(datetime.date(2000, 1, 1))  # loads the locale's data
+    if language in WORDS:  # dates with names of days and months load the locale's data
+        noon = datetime.time(12, 0)
+        WORDS[language].long(datetime.date(2000, 1, 1), noon, noon)
 
 
 def parallel(tasks: int, jobs: int) -> bool:

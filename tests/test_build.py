@@ -197,3 +197,43 @@ def test_the_folder_holding_out_keeps_its_mode(meeting: Path, tmp_path: Path) ->
     for _ in range(2):
         assert invoke("build", meeting, "-o", shared / "out").exit_code == 0
         assert shared.stat().st_mode & 0o7777 == 0o1777
+
+
+# What prepare_rendering must leave a forked worker: nothing to compile, import or load.
+_FIRST_MEETING = """
+import json, sys
+from pathlib import Path
+import babel.localedata
+from referat import pipeline
+from referat.validate import real_meetings_in
+from referat.diagnostics import Collector
+
+root, stage = Path(sys.argv[1]), Path(sys.argv[2])
+pipeline.prepare_rendering(None, ("html", "archive"), "da")
+env = pipeline.environment_for(())
+before = (set(sys.modules), {k[1] for k in env.cache}, set(babel.localedata._cache))
+options = pipeline.RenderOptions(stage, stage, ("html",), "public", None, True, "cache")
+folder, meeting_id, real, files = real_meetings_in([root], Collector())[0]
+result = pipeline.process(pipeline.Task(folder, meeting_id, None, options, True, files, real))
+after = (set(sys.modules), {k[1] for k in env.cache}, set(babel.localedata._cache))
+print(json.dumps([result.outputs, *[sorted(a - b) for a, b in zip(after, before)]]))
+"""
+
+
+def test_a_worker_finds_everything_prepared(tmp_path: Path) -> None:
+    """Workers are forked after prepare_rendering: the first meeting each renders must not
+    compile a template, import a module or load a locale's data (each worker would pay)."""
+    import subprocess
+    import sys
+
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", _FIRST_MEETING, str(EXAMPLES / "direktionen"), str(stage)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    outputs, modules, templates, locales = json.loads(result.stdout)
+    assert outputs == ["2021-03-01/index.html"]  # it rendered
+    assert (modules, templates, locales) == ([], [], [])
