@@ -448,9 +448,7 @@ def _build_into(
         if on_meeting:
             on_meeting(done, len(todo))
 
-    tasks = [
-        Task(t.folder, t.id, t.config, options, t.stat is None, t.files, t.real) for t in todo
-    ]
+    tasks = [Task(t.folder, t.id, t.config, options, t.stat is None, t.files, t.real) for t in todo]
     if parallel(len(tasks), jobs):
         # Once here, not in each worker.
         prepare_rendering(options.template_dir, options.formats, language)
