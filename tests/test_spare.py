@@ -126,6 +126,14 @@ def plant_link(spare: Path) -> None:
     page.symlink_to("/etc/hostname")
 
 
+def plant_folder_link(spare: Path) -> None:
+    (spare / "direktionen" / "elsewhere").symlink_to(spare.parent)
+
+
+def plant_fifo(spare: Path) -> None:
+    os.mkfifo(spare / "cases" / "queue.html")
+
+
 def remove_a_page(spare: Path) -> None:
     (spare / "cases" / "index.html").unlink()
 
@@ -134,7 +142,10 @@ def damage_manifest(spare: Path) -> None:
     (spare / ".referat-cache" / "v1" / "manifest.jsonl").write_text("{", encoding="utf-8")
 
 
-@pytest.mark.parametrize("damage", [plant_file, plant_link, remove_a_page, damage_manifest])
+@pytest.mark.parametrize(
+    "damage",
+    [plant_file, plant_link, plant_folder_link, plant_fifo, remove_a_page, damage_manifest],
+)
 def test_a_spare_unlike_its_manifest_is_not_used(
     repo: Path, tmp_path: Path, damage: Callable[[Path], None]
 ) -> None:
@@ -144,7 +155,9 @@ def test_a_spare_unlike_its_manifest_is_not_used(
     built = build(repo, out, ["html"], "public")
     assert built.written
     assert not (out / "direktionen" / "planted.html").exists()
-    assert not (out / "index.html").is_symlink()
+    everything = list(out.rglob("*"))
+    assert not any(p.is_symlink() for p in everything)
+    assert all(p.is_file() or p.is_dir() for p in everything)  # no FIFO either
     assert tree_digest(out) == full(repo, tmp_path / "full", ("html",))
 
 
