@@ -236,7 +236,7 @@ def environment_for(overrides: tuple[Path, ...]) -> jinja2.Environment:
     return _ENVIRONMENTS[overrides]
 
 
-#: The templates each format renders, and the archive's (the others are included by these).
+#: The templates each format renders, and the archive's, with the ones they include.
 TEMPLATES = {
     "html": ("layout.html", "style.css", "document.html", "item.html"),
     "md": ("document.md", "item.md"),
@@ -260,7 +260,8 @@ def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language:
     """
     import datetime
 
-    from . import output  # noqa: F401 (imported for the workers, as these)
+    # Imported for the workers, each of which would otherwise import them for its first meeting.
+    from . import output  # noqa: F401
     from .render import html, jsondata, markdown, pdf  # noqa: F401
     from .render.words import WORDS
 
