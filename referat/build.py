@@ -274,9 +274,12 @@ def build(
     # configuration are as the previous build saw them, and its outputs are still there.
     entries: dict[str, _Entry] = {}
     todo: list[_Todo] = []
+    config_digests: dict[Path, str] = {}  # each referat.yaml read once, not once per meeting
     for folder, meeting_id, real, listed in found:
         config = config_file_for(folder, config_file)
-        prefix = f"{real}|{_file_digest(config) if config else '-'}|"
+        if config is not None and config not in config_digests:
+            config_digests[config] = _file_digest(config)
+        prefix = f"{real}|{config_digests[config] if config else '-'}|"
         old = previous.get(meeting_id)
         files = meeting_files(folder) if listed is None else listed
         if old is None or not in_out.all_exist((*old.outputs, summary_file(meeting_id))):
