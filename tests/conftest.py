@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,25 @@ def tree_digest(folder: Path) -> dict[str, str]:
 def published(folder: Path) -> set[str]:
     """The files a build published: everything but referat's own dot-files (marker, cache)."""
     return {p for p in tree_digest(folder) if not p.startswith(".")}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The compiled templates the tests' builds keep go to a folder of the test run, not to
+    the user's cache (subprocesses get it through the environment)."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
+def plain_env() -> dict[str, str]:
+    """A bare environment for real processes: no colour, and the test run's cache folder."""
+    cache = os.environ["XDG_CACHE_HOME"]
+    return {"NO_COLOR": "1", "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": cache}
 
 
 @pytest.fixture

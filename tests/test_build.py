@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,3 +238,76 @@ def test_a_worker_finds_everything_prepared(tmp_path: Path) -> None:
     outputs, modules, templates, locales = json.loads(result.stdout)
     assert outputs == ["2021-03-01/index.html"]  # it rendered
     assert (modules, templates, locales) == ([], [], [])
+
+
+def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates Jinja compiles from now on."""
+    import jinja2
+
+    names: list[str] = []
+    compile_: Any = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *a: Any) -> Any:
+        names.append(str(name))
+        return compile_(self, source, name, *a)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return names
+
+
+def test_compiled_templates_are_kept_in_the_users_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from referat.render.templates import environment
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "item.html").write_text("<article>{{ item.heading }}</article>\n")
+    compiled = _compiles(monkeypatch)
+    environment([overrides]).get_template("document.html")
+    first = list(compiled)
+    assert "document.html" in first and "item.html" not in first  # included when rendered
+    folder = tmp_path / "cache" / "referat" / "templates"
+    assert len(list(folder.glob("*.cache"))) == len(first)
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    compiled.clear()
+    environment([overrides]).get_template("document.html")
+    assert compiled == []  # from the cache
+    environment([overrides]).get_template("item.html")
+    (overrides / "item.html").write_text("<article>Ny {{ item.heading }}</article>\n")
+    compiled.clear()
+    assert "Ny" in environment([overrides]).get_template("item.html").render(item={"heading": ""})
+    assert compiled == ["item.html"]  # changed: compiled again
+
+
+def test_a_damaged_cache_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert invoke("build", EXAMPLES, "-o", tmp_path / "first").exit_code == 0
+    cached = list((tmp_path / "cache" / "referat" / "templates").glob("*.cache"))
+    assert cached
+    for number, path in enumerate(cached):
+        path.write_bytes([b"", b"j2 not a cache", os.urandom(200)][number % 3])
+    again = invoke("build", EXAMPLES, "-o", tmp_path / "again")
+    assert again.exit_code == 0, again.output
+    assert tree_digest(tmp_path / "again") == tree_digest(tmp_path / "first")
+
+
+@pytest.mark.parametrize("how", ["others may write", "a link"])
+def test_a_cache_folder_not_the_users_own_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    from referat.render.templates import environment
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "referat" / "templates"
+    if how == "a link":
+        (tmp_path / "elsewhere").mkdir()
+        folder.parent.mkdir(parents=True)
+        folder.symlink_to(tmp_path / "elsewhere")
+    else:
+        folder.mkdir(parents=True)
+        folder.chmod(0o777)
+    assert environment().bytecode_cache is None
+    assert invoke("build", EXAMPLES, "-o", tmp_path / "out").exit_code == 0
+    assert not list(folder.glob("*.cache"))

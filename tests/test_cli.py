@@ -11,7 +11,7 @@ import pytest
 
 from referat import __version__
 
-from .conftest import invoke, write_meeting
+from .conftest import invoke, plain_env, write_meeting
 
 BROKEN = {
     "01-foerste.md": "---\ntitle: Første sag\ncase: 20/1\n---\n\n"
@@ -142,7 +142,7 @@ def test_python_dash_m_and_no_color(meeting: Path) -> None:
         [sys.executable, "-m", "referat", "validate", str(meeting)],
         capture_output=True,
         text=True,
-        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        env=plain_env(),
         check=False,
     )
     assert result.returncode == 1
@@ -159,7 +159,7 @@ def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "referat", *map(str, args)],
         capture_output=True,
         text=True,
-        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        env=plain_env(),
         check=False,
     )
 
@@ -191,7 +191,7 @@ def _imported(*args: str | Path) -> set[str]:
         [sys.executable, "-X", "importtime", "-m", "referat", *map(str, args)],
         capture_output=True,
         text=True,
-        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        env=plain_env(),
         check=False,
     )
     assert result.returncode == 0, result.stderr
