@@ -293,6 +293,18 @@ def test_a_damaged_cache_changes_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     assert tree_digest(tmp_path / "again") == tree_digest(tmp_path / "first")
 
 
+def test_a_relative_cache_home_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative XDG_CACHE_HOME would put the cache in the current folder: the sources."""
+    from referat.render.templates import environment
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    environment().get_template("layout.html")
+    assert not (tmp_path / "cache").exists()
+    assert list((tmp_path / "home" / ".cache" / "referat" / "templates").glob("*.cache"))
+
+
 @pytest.mark.parametrize("how", ["others may write", "a link"])
 def test_a_cache_folder_not_the_users_own_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str

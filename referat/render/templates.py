@@ -83,7 +83,9 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """
     if not hasattr(os, "getuid"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, empty or relative: the XDG rule is to ignore it
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     ours = os.path.join(base, "referat")
     folder = os.path.join(ours, "templates")
     try:
