@@ -261,7 +261,7 @@ def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language:
     import datetime
 
     # Imported for the workers, each of which would otherwise import them for its first meeting.
-    from . import output  # noqa: F401
+    from . import output, parsed  # noqa: F401 (parsed: mistune, for sections not simple)
     from .render import html, jsondata, markdown, pdf  # noqa: F401
     from .render.words import WORDS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -227,16 +228,22 @@ def test_a_worker_finds_everything_prepared(tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "direktionen", repo)
+    # A section the fast path leaves to mistune (a code fence), so that it is needed too.
+    item = repo / "2021-03-01" / "01-oevrige-sager.md"
+    item.write_text(item.read_text("utf-8") + "\n```\nkode\n```\n", encoding="utf-8")
     stage = tmp_path / "stage"
     stage.mkdir()
     result = subprocess.run(
-        [sys.executable, "-c", _FIRST_MEETING, str(EXAMPLES / "direktionen"), str(stage)],
+        [sys.executable, "-c", _FIRST_MEETING, str(repo), str(stage)],
         capture_output=True,
         text=True,
         check=True,
     )
     outputs, modules, templates, locales = json.loads(result.stdout)
     assert outputs == ["2021-03-01/index.html"]  # it rendered
+    assert "<pre><code>kode" in (stage / outputs[0]).read_text("utf-8")
     assert (modules, templates, locales) == ([], [], [])
 
 

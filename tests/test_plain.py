@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from referat import content
+from referat import content, parsed
 from referat import plain as plain_module
 from referat.parse import split_body
 from referat.plain import PLACEHOLDER, blocks, plain
@@ -34,17 +34,17 @@ def min_block(size: int) -> AbstractContextManager[object]:
 def parsed_sources() -> Iterator[list[str]]:
     """The sources mistune parses in the block, in order."""
     seen: list[str] = []
-    parse = content._PARSER.parse
+    parse = parsed._PARSER.parse
 
     def spy(source: str, *args: Any) -> Any:
         seen.append(source)
         return parse(source, *args)
 
-    content._PARSER.parse = spy  # type: ignore[method-assign, assignment]
+    parsed._PARSER.parse = spy  # type: ignore[method-assign, assignment]
     try:
         yield seen
     finally:
-        del content._PARSER.parse
+        del parsed._PARSER.parse
 
 
 def fast_pair(source: str) -> tuple[str, str]:
