@@ -20,7 +20,7 @@ from mistune.plugins.table import (
 from mistune.renderers.markdown import MarkdownRenderer
 
 from .content import Token, is_safe_url
-from .plain import PLACEHOLDER, SECTION_LEVEL, blocks
+from .plain import PLACEHOLDER, RULES, SECTION_LEVEL, blocks
 
 
 def tree(source: str, *, fast_path: bool) -> tuple[list[Token], BlockState]:
@@ -93,9 +93,8 @@ class _MarkdownRenderer(MarkdownRenderer):
                 rows.append([self._cell(cell, state) for cell in cells])
                 if part["type"] == "table_head":
                     aligns = [cell["attrs"].get("align") for cell in cells]
-        rule = {"left": ":---", "center": ":---:", "right": "---:"}
         lines = ["| " + " | ".join(row) + " |" for row in rows]
-        lines.insert(1, "| " + " | ".join(rule.get(a or "", "---") for a in aligns) + " |")
+        lines.insert(1, "| " + " | ".join(RULES.get(a, "---") for a in aligns) + " |")
         return "\n".join(lines) + "\n\n"
 
     def _cell(self, cell: Token, state: BlockState) -> str:

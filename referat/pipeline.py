@@ -22,7 +22,7 @@ from .diagnostics import Collector, Diagnostic, has_errors
 from .load import Digests
 from .model import Edition, Meeting
 from .summary import MeetingSummary, for_checks, summarise
-from .validate import BUILD_MARKER, MEETING_FILE, read_meeting
+from .validate import BUILD_MARKER, MEETING_FILE, read_meeting, visible
 
 if TYPE_CHECKING:  # rendering modules are imported when a meeting is rendered: validation
     import jinja2  # (and the start of every command) does without Jinja and mistune
@@ -366,9 +366,9 @@ def meeting_files(folder: Path) -> list[str]:
         if top != root and (BUILD_MARKER in files or MEETING_FILE in files):
             dirs.clear()
             continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = visible(dirs)
         prefix = "" if top == root else os.path.relpath(top, root) + "/"
-        out.extend(prefix + f for f in sorted(files) if not f.startswith("."))
+        out.extend(prefix + f for f in visible(files))
     return out
 
 

@@ -60,8 +60,8 @@ _ITEM = re.compile(r"(?:[-+*]|[0-9]{1,9}([.)])) ")
 _CELL = re.compile(rf"{_NOT_NUMBERED}(?:{_CHAR}|{_SPAN}){_REST}")
 _RULE = re.compile(r"\|(?: ?:?-++:? ?\|)++")
 _ALIGNS = {(True, True): "center", (True, False): "left", (False, True): "right"}
-#: Markdown's delimiter for each alignment, as :class:`referat.content.Rendered` writes it.
-_RULES = {"left": ":---", "center": ":---:", "right": "---:", None: "---"}
+#: A table's delimiter row cell for each alignment, in the Markdown both paths write.
+RULES = {"left": ":---", "center": ":---:", "right": "---:", None: "---"}
 #: A heading of its own: one line, no closing ``#``s.
 _HEADING = re.compile(r"#{1,6} ")
 #: Level of the section heading in every output: h1 title, h2 item, h3 section. A heading in
@@ -281,7 +281,7 @@ def _table(lines: list[str]) -> tuple[str, str]:
         html.append("</tr>\n</thead>\n" if number == 0 else "</tr>\n")
     html.append("</tbody>\n</table>")
     markdown = ["| " + " | ".join(_markdown(cell) for cell in row) + " |" for row in rows]
-    markdown.insert(1, "| " + " | ".join(_RULES[align] for align in aligns) + " |")
+    markdown.insert(1, "| " + " | ".join(RULES[align] for align in aligns) + " |")
     return "".join(html), "\n".join(markdown)
 
 

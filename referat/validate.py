@@ -108,6 +108,12 @@ def config_for(folder: Path, cache: dict[Path, Config], diags: Collector) -> Con
     return cache[path]
 
 
+def visible(names: Iterable[str]) -> list[str]:
+    """``names`` without hidden ones (a leading '.'), sorted: what every walk of the sources
+    sees of a folder's files and subfolders (build output is skipped by its marker)."""
+    return sorted(name for name in names if not name.startswith("."))
+
+
 def find_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str]]:
     """Meeting folders at or below ``path`` with their ids; a file stands for its meeting."""
     for folder, meeting_id, _ in listed_meetings(path, diags):
@@ -132,13 +138,13 @@ def listed_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str, l
     # os.walk joins names to PATH with '/': a folder's id is what follows PATH's own text.
     cut = len(root) if root.endswith("/") else len(root) + 1
     for top, dirs, files in os.walk(root, onerror=lambda err: _unreadable(err, diags)):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = visible(dirs)
         if BUILD_MARKER in files:
             dirs.clear()
             continue
         if MEETING_FILE in files:
             # A meeting folder's subfolders are its own (bilag/ and the like).
-            listing = None if dirs else sorted(f for f in files if not f.startswith("."))
+            listing = None if dirs else visible(files)
             dirs.clear()
             yield Path(top), top[cut:], listing
         else:
@@ -306,9 +312,9 @@ def _files_below(folder: Path, prefix: str, diags: Collector) -> list[str]:
         if BUILD_MARKER in files or MEETING_FILE in files:
             dirs.clear()
             continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = visible(dirs)
         rel = PurePosixPath(prefix, Path(top).relative_to(folder).as_posix())
-        out.extend(str(rel / f) for f in sorted(files) if not f.startswith("."))
+        out.extend(str(rel / f) for f in visible(files))
     return [os.path.normpath(p) for p in out]
 
 
