@@ -263,8 +263,10 @@ def build(
     diags = Collector()
     found = real_meetings_in([path], diags)
     archive = len(found) > 1
-    language = _archive_language(path, config_file)
-    key = _build_key(formats, edition, template_dir, archive, language)
+    # The archive's language comes from this file, which the key names by its digest: a
+    # build that finds nothing changed reads no YAML at all.
+    language_file = config_file or find_config(path)
+    key = _build_key(formats, edition, template_dir, archive, language_file)
     manifest = _load_manifest(out)
     previous = manifest.meetings if manifest.key == key and not force else {}
     in_out = _InOut(out)
@@ -313,6 +315,7 @@ def build(
         items = sum(entry.item_count for entry in entries.values())
         return Built(len(entries), items, diagnostics=diags.sorted())
 
+    language = _archive_language(language_file)
     try:
         with staging(out) as stage:
             # The output this build replaces becomes the next build's spare only when it was
@@ -916,9 +919,11 @@ def _build_key(
     edition: Edition,
     template_dir: Path | None,
     archive: bool,
-    language: Language,
+    language_file: Path | None,
 ) -> str:
-    """Everything besides the sources that the output depends on."""
+    """Everything besides the sources that the output depends on (``language_file``: the
+    referat.yaml that sets the archive's language; its meetings' own are in their entries)."""
+    language = _file_digest(language_file) if language_file is not None else "-"
     parts = [__version__, edition, ",".join(sorted(formats)), str(archive), language]
     parts.append(_templates_digest(template_dir))
     if "pdf" in formats:
@@ -928,9 +933,9 @@ def _build_key(
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _archive_language(path: Path, config_file: Path | None) -> Language:
-    """The archive's language: that of the configuration at PATH, else Danish."""
-    config_path = config_file or find_config(path)
+def _archive_language(config_path: Path | None) -> Language:
+    """The archive's language: that of the configuration at PATH (``config_path``), else
+    Danish."""
     if config_path is None:
         return "da"
     return load_config(config_path, Collector()).language

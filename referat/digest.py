@@ -18,12 +18,11 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from .diagnostics import Collector
 from .load import YamlFailed, compose
 from .model import Item, Meeting
 from .parse import ATX_HEADING, closes_fence, fence_opened
+from .yamllib import yaml
 
 #: The manifest written by ``referat lock``, in ``sha256sum`` format; hidden, so that
 #: validation does not report it as an unlisted file (RF403).

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from .diagnostics import Collector, did_you_mean
+from .yamllib import yaml
 
 Kind = Literal["string", "bool", "date", "time", "strings", "choice", "regex", "list"]
 
@@ -411,7 +410,7 @@ def _read_list(
     return tuple(out)
 
 
-_Reader = Callable[[yaml.Node, Field, Where, Collector, str], object | None]
+_Reader = Callable[["yaml.Node", Field, Where, Collector, str], object | None]
 _READERS: dict[str, _Reader] = {
     "string": _read_string,
     "bool": _read_bool,

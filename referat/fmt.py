@@ -33,8 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from .config import Config, Language, SectionSpec, load_config
 from .content import render
 from .diagnostics import Collector, Diagnostic, has_errors
@@ -44,6 +42,7 @@ from .model import Phase
 from .parse import ATX_HEADING, closes_fence, fence_opened, split_body
 from .sources import dump_yaml
 from .validate import MEETING_FILE, config_for, find_meetings, read_item
+from .yamllib import yaml
 
 #: Diagnostics that make a file impossible to format safely: fmt would have to guess.
 REFUSING = frozenset(

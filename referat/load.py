@@ -9,10 +9,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .diagnostics import Collector
 from .fields import position
+from .yamllib import yaml
 
 #: sha256 digests of source files as read, by path.
 Digests = dict[str, bytes]
@@ -20,8 +19,13 @@ Digests = dict[str, bytes]
 MAX_SOURCE_BYTES = 1024 * 1024
 
 _DELIMITER = re.compile(r"(---|\.\.\.)[ \t]*\r?$")
-#: libyaml's loader is 7-9x faster; PyYAML wheels include it, source builds may not.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _loader() -> type[yaml.SafeLoader]:
+    """libyaml's loader, 7-9x faster; PyYAML wheels include it, source builds may not.
+    (Looked up when used: PyYAML is imported on first use.)"""
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 class NotText(Exception):
@@ -173,7 +177,7 @@ def compose(text: str, path: Path, line_offset: int, diags: Collector) -> yaml.N
     # when walked. Only text holding '&' or '*' can have them, so most files skip the scan.
     if "&" in text or "*" in text:
         try:
-            for event in yaml.parse(text, Loader=_LOADER):
+            for event in yaml.parse(text, Loader=_loader()):
                 if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                     mark = event.start_mark
                     line, column = position(text, mark.index if mark else 0, line_offset)
@@ -190,7 +194,7 @@ def compose(text: str, path: Path, line_offset: int, diags: Collector) -> yaml.N
             _report_yaml_error(err, text, path, line_offset, diags)
             raise YamlFailed from None
     try:
-        return yaml.compose(text, Loader=_LOADER)
+        return yaml.compose(text, Loader=_loader())
     except yaml.YAMLError as err:
         _report_yaml_error(err, text, path, line_offset, diags)
         raise YamlFailed from None

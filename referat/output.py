@@ -7,10 +7,8 @@ import errno
 import fcntl
 import hashlib
 import os
-import secrets
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +163,8 @@ def staging(out: Path) -> Iterator[Stage]:
                 remove(stale)
         stage = _reuse_spare(out)
         if stage is None:
+            import tempfile  # here: a build that finds nothing changed never gets this far
+
             try:
                 path = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
             except OSError as err:
@@ -181,6 +181,8 @@ def _reuse_spare(out: Path) -> Stage | None:
             return None
     except OSError:
         return None
+    import secrets
+
     path = out.parent / f".{out.name}.{secrets.token_hex(6)}.tmp"
     try:
         os.rename(spare, path)
@@ -296,6 +298,8 @@ def _replace(stage: Path, out: Path) -> bool:
     if _exchange(stage, out):
         return True
     # Without an atomic exchange there is a moment with no ``out``; never one with half of it.
+    import tempfile
+
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
     os.rename(out, old / "out")
     os.rename(stage, out)

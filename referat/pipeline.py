@@ -180,7 +180,10 @@ def run_in_workers(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    from .yamllib import load
+
     # fork: the workers start with everything imported (and the parent's data), at once.
+    load()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_die_with_parent
@@ -264,7 +267,9 @@ def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language:
     from . import output, parsed  # noqa: F401 (parsed: mistune, for sections not simple)
     from .render import html, jsondata, markdown, pdf  # noqa: F401
     from .render.words import WORDS
+    from .yamllib import load
 
+    load()  # the sources' YAML
     env = environment_for((template_dir,) if template_dir is not None else ())
     for kind in kinds:
         for name in TEMPLATES.get(kind, ()):

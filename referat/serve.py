@@ -41,6 +41,7 @@ from .render.document import make_document
 from .render.templates import environment
 from .report import display_path, summary
 from .validate import BUILD_MARKER, NoMeetings, check
+from .yamllib import load as load_yaml
 
 #: The event stream the reload script listens on, and the script itself.
 EVENTS_PATH = "/_referat/events"
@@ -227,6 +228,7 @@ class Preview:
         if self._server is not None:
             raise RuntimeError("the preview is already started")
         self._server = _Server(self.host, self.port, self)
+        load_yaml()  # before any thread starts (its first use is not thread-safe)
         # Watching starts before the first rendering, so that no save is missed in between.
         self._watcher = threading.Thread(target=self._watch, name="referat-watch", daemon=True)
         self._watcher.start()

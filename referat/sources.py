@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-import yaml
-
 from .fields import ITEM_FIELDS, MEETING_FIELDS, Field
+from .yamllib import yaml
 
 _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
@@ -33,19 +33,22 @@ def item_file_name(number: int, title: str) -> str:
     return f"{number:02d}-{slugify(title)}.md"
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, keys in the order given, times and text quoted only where YAML needs it."""
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
+    """PyYAML's safe dumper in block style, keys in the order given, times and text quoted
+    only where YAML needs it. (Made when first used: PyYAML is imported on first use.)"""
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Lists under a key are indented ("key:\n  - a"), as people write them by hand.
-        super().increase_indent(flow, False)
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            # Lists under a key are indented ("key:\n  - a"), as people write them by hand.
+            super().increase_indent(flow, False)
+
+    Dumper.add_representer(dt.time, _represent_time)
+    return Dumper
 
 
 def _represent_time(dumper: yaml.SafeDumper, value: dt.time) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value.strftime("%H:%M"), style='"')
-
-
-_Dumper.add_representer(dt.time, _represent_time)
 
 
 def dump_yaml(data: Mapping[str, object], fields: Sequence[Field]) -> str:
@@ -54,7 +57,7 @@ def dump_yaml(data: Mapping[str, object], fields: Sequence[Field]) -> str:
     ordered = dict(sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))))
     text = yaml.dump(
         ordered,
-        Dumper=_Dumper,
+        Dumper=_dumper(),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

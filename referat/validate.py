@@ -9,8 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from .config import CONFIG_NAME, Config, SectionSpec, find_config, load_config
 from .diagnostics import Collector, Diagnostic, did_you_mean
 from .digest import check_approval
@@ -18,6 +16,7 @@ from .fields import ITEM_FIELDS, MEETING_FIELDS, Mapping, Where, read_mapping
 from .load import Digests, YamlFailed, compose, read_text, split_front_matter
 from .model import Attachment, Item, Meeting, Phase, Section
 from .parse import Heading, Part, split_body
+from .yamllib import yaml
 
 MEETING_FILE = "meeting.yaml"
 #: Left in every build output folder, so that validation and discovery skip it.

@@ -904,7 +904,7 @@ def test_deep_nesting_without_libyaml_is_a_diagnostic(
 
     from referat import load
 
-    monkeypatch.setattr(load, "_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(load, "_loader", lambda: yaml.SafeLoader)
     meeting = write_meeting(
         tmp_path / "m", {"01-foerste.md": f'---\ntitle: {FLOW_NESTING}\ncase: "20/1"\n---\n'}
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated
@@ -177,6 +176,8 @@ def _attachment_files(
 
 def _write(output: Path, imported: Imported, copies: dict[str, Path]) -> None:
     """Write the meeting folder whole, or not at all: into a new folder beside it, then rename."""
+    import tempfile  # here: every command's start-up imports this module
+
     parent = Path(os.path.abspath(output)).parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=parent))
