@@ -238,6 +238,8 @@ class _Manifest:
     pages: dict[str, str] = field(default_factory=dict)
     cross: list[Diagnostic] = field(default_factory=list)
     """The problems across meetings it found (warnings: with errors nothing is written)."""
+    archive_config: str = ""
+    """The digest of the referat.yaml that set its archive's language ("-": none)."""
 
 
 def build(
@@ -263,10 +265,11 @@ def build(
     diags = Collector()
     found = real_meetings_in([path], diags)
     archive = len(found) > 1
-    # The archive's language comes from this file, which the key names by its digest: a
-    # build that finds nothing changed reads no YAML at all.
+    key = _build_key(formats, edition, template_dir, archive)
+    # The archive's language comes from this file. The manifest records its digest, not the
+    # language: a build that finds nothing changed reads no YAML at all.
     language_file = config_file or find_config(path)
-    key = _build_key(formats, edition, template_dir, archive, language_file)
+    archive_config = _file_digest(language_file) if language_file is not None else "-"
     manifest = _load_manifest(out)
     previous = manifest.meetings if manifest.key == key and not force else {}
     in_out = _InOut(out)
@@ -306,6 +309,7 @@ def build(
         and not todo
         and not removed
         and not has_errors(diags.sorted())
+        and manifest.archive_config == archive_config
         and in_out.all_exist(manifest.pages)
     ):
         # Nothing changed: OUT stays exactly as it is, and what was found is found again.
@@ -344,7 +348,7 @@ def build(
                 in_out,
                 diags,
                 key,
-                language,
+                (language, archive_config),
                 jobs,
                 on_meeting,
             )
@@ -455,10 +459,14 @@ def _build_into(
     in_out: _InOut,
     diags: Collector,
     key: str,
-    language: Language,
+    archive_language: tuple[Language, str],
     jobs: int,
     on_meeting: Callable[[int, int], None] | None,
 ) -> Built:
+    """Render ``todo`` into the stage beside the unchanged ``entries``, then the archive
+    pages and the manifest. ``archive_language``: the language and the digest of the
+    referat.yaml it came from (when that changed, every archive page is made again)."""
+    language, archive_config = archive_language
     _stage_unchanged(stage, out, entries, spare)
     done = 0
 
@@ -480,7 +488,11 @@ def _build_into(
     full = {r.id: r.summary for r in results if r.summary is not None}  # without decisions
     # Archive pages are reused only where every previous one is a file referat wrote (not a
     # link planted in OUT); otherwise all are rendered again.
-    pages_reusable = bool(previous.pages) and in_out.all_exist(previous.pages)
+    pages_reusable = (
+        bool(previous.pages)
+        and previous.archive_config == archive_config
+        and in_out.all_exist(previous.pages)
+    )
     # A change that leaves each changed meeting's summary as it was (its titles, cases,
     # dates and numbering: all that the indexes, the feeds and the checks across meetings
     # use) changes at most the case pages of its cases, which show decisions. Then the
@@ -563,7 +575,7 @@ def _build_into(
     elif spare is not None:
         for page_path in spare.pages:
             _unlink(stage, page_path)
-    _write_manifest(stage, key, entries, page_keys, cross)
+    _write_manifest(stage, key, entries, page_keys, cross, archive_config)
     laid_out = sum(r.laid_out for r in results)
     return Built(
         meetings=len(entries),
@@ -860,7 +872,8 @@ def _load_manifest(
             Diagnostic(Path(p), int(ln), int(c), str(code), str(m), h)
             for p, ln, c, code, m, h in header["cross"]
         ]
-        return _Manifest(str(header["key"]), meetings, page_keys, cross)
+        archive_config = str(header.get("archive_config", ""))
+        return _Manifest(str(header["key"]), meetings, page_keys, cross, archive_config)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return _Manifest()
 
@@ -882,12 +895,14 @@ def _write_manifest(
     entries: dict[str, _Entry],
     pages: dict[str, str],
     cross: list[Diagnostic],
+    archive_config: str,
 ) -> None:
     header = {
         "format": _MANIFEST_FORMAT,
         "key": key,
         "pages": pages,
         "cross": [[str(d.path), d.line, d.column, d.code, d.message, d.hint] for d in cross],
+        "archive_config": archive_config,
     }
     first = json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n"
     # Line by line: the manifest of thousands of meetings is never held twice in memory.
@@ -919,12 +934,10 @@ def _build_key(
     edition: Edition,
     template_dir: Path | None,
     archive: bool,
-    language_file: Path | None,
 ) -> str:
-    """Everything besides the sources that the output depends on (``language_file``: the
-    referat.yaml that sets the archive's language; its meetings' own are in their entries)."""
-    language = _file_digest(language_file) if language_file is not None else "-"
-    parts = [__version__, edition, ",".join(sorted(formats)), str(archive), language]
+    """Everything besides the sources that the output depends on, but for configurations
+    (each meeting's entry holds its own's digest, the manifest that of the archive's)."""
+    parts = [__version__, edition, ",".join(sorted(formats)), str(archive)]
     parts.append(_templates_digest(template_dir))
     if "pdf" in formats:
         from .render import pdf

@@ -159,6 +159,26 @@ def test_template_and_config_changes_invalidate_what_they_affect(
     assert build(repo, out, ["html"], "public", template_dir=templates).rendered == 1
 
 
+def test_the_referat_yaml_at_path_sets_the_archives_language_when_it_changes(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The build key holds that file's digest (not its parsed language: a rebuild with
+    nothing changed reads no YAML); a change of it is seen, and gives a full rebuild's bytes."""
+    out = tmp_path / "out"
+    for body in ("direktionen", "socialudvalget"):  # their meetings keep their own
+        (repo / body / "referat.yaml").write_text("language: da\n", encoding="utf-8")
+    config = repo / "referat.yaml"
+    config.write_text("language: da\n", encoding="utf-8")
+    build(repo, out, ["html"], "public")
+    assert '<html lang="da">' in (out / "cases" / "index.html").read_text("utf-8")
+    assert build(repo, out, ["html"], "public").rendered == 0
+    config.write_text("language: en\n", encoding="utf-8")
+    rebuilt = build(repo, out, ["html"], "public")
+    assert rebuilt.rendered == 0 and rebuilt.pages > 0  # no meeting: the archive pages
+    assert '<html lang="en">' in (out / "cases" / "index.html").read_text("utf-8")
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full")
+
+
 def test_a_template_edited_between_builds_in_one_process_is_read_again(
     repo: Path, tmp_path: Path
 ) -> None:
