@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -240,10 +242,40 @@ def _count(n: int, word: str) -> str:
 register_all(app)
 
 
+@contextlib.contextmanager
+def _only_the_command_named(args: list[str]) -> Iterator[None]:
+    """Leave in ``app`` only the command that ``args`` name first, if they name one, while
+    the block runs.
+
+    typer turns every registered command into a click command on each run (7 ms for all of
+    them, from their signatures), while one runs. What names no command (``referat --help``,
+    a typo) sees them all.
+    """
+    commands, groups = app.registered_commands, app.registered_groups
+    if args:
+        chosen = [c for c in commands if _name(c) == args[0]]
+        chosen_groups = [g for g in groups if g.name == args[0]]
+        if chosen or chosen_groups:
+            app.registered_commands, app.registered_groups = chosen, chosen_groups
+    try:
+        yield
+    finally:
+        app.registered_commands, app.registered_groups = commands, groups
+
+
+def _name(command: typer.models.CommandInfo) -> str | None:
+    """A registered command's name: given, or its function's (as typer derives it)."""
+    if command.name is not None:
+        return command.name
+    callback = command.callback
+    return callback.__name__.lower().replace("_", "-") if callback is not None else None
+
+
 def main() -> None:
     """Entry point of the ``referat`` command."""
     try:
-        app()
+        with _only_the_command_named(sys.argv[1:]):
+            app()
         status: object = 0
     except SystemExit as leaving:
         status = leaving.code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -183,6 +184,45 @@ def test_a_real_process_exits_with_each_status_and_all_its_output(
     assert broken.returncode == 1
     in_process = invoke("validate", "--format", "json", meeting)
     assert json.loads(broken.stdout) == json.loads(in_process.stdout)  # all of it, flushed
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["build", "--help"], ["new", "item", "--help"], ["validate", "--help"], ["byg"]],
+)
+def test_main_keeps_only_the_command_it_runs_and_says_the_same(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() leaves out the commands a process does not run (typer converts each, on every
+    run): help, errors and the list of commands are as with every command there."""
+    import contextlib
+
+    from referat import cli
+
+    def run_main() -> tuple[int, str]:
+        class Left(Exception):
+            pass
+
+        def leave(status: int) -> None:
+            raise Left(status)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, "argv", ["referat", *args])
+            patch.setattr(os, "_exit", leave)
+            with pytest.raises(Left) as left:
+                cli.main()
+        out, err = capsys.readouterr()
+        return int(left.value.args[0]), out + err
+
+    registered = list(cli.app.registered_commands)
+    kept = run_main()
+    assert cli.app.registered_commands == registered  # all back, for the next caller
+    with monkeypatch.context() as patch:
+        patch.setattr(cli, "_only_the_command_named", lambda args: contextlib.nullcontext())
+        assert run_main() == kept
+    if args == ["--help"]:
+        for command in ("build", "validate", "fmt", "import", "lock", "new", "schema", "serve"):
+            assert f" {command} " in kept[1]
 
 
 def _imported(*args: str | Path) -> set[str]:
