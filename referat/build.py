@@ -281,12 +281,12 @@ def build(
     todo: list[_Todo] = []
     config_digests: dict[Path, str] = {}  # each referat.yaml read once, not once per meeting
     for folder, meeting_id, real, listed in found:
-        config = config_file_for(folder, config_file)
+        files = meeting_files(folder) if listed is None else listed
+        config = config_file_for(folder, config_file, files)
         if config is not None and config not in config_digests:
             config_digests[config] = _file_digest(config)
         prefix = f"{real}|{config_digests[config] if config else '-'}|"
         old = previous.get(meeting_id)
-        files = meeting_files(folder) if listed is None else listed
         if old is None or not in_out.all_exist((*old.outputs, summary_file(meeting_id))):
             # Rendered whatever its files are: the worker takes their fingerprint.
             todo.append(_Todo(folder, meeting_id, config, real, prefix, files))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 CACHE_DIR = ".referat-cache/v1"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a build asks for each meeting's three times
 def summary_file(meeting_id: str) -> str:
     """Where, relative to OUT, the summary of a meeting with its decisions is kept."""
     name = hashlib.sha256(meeting_id.encode("utf-8")).hexdigest()[:24]

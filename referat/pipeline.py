@@ -343,20 +343,25 @@ def forget_configs() -> None:
     _ENVIRONMENTS.clear()
 
 
-def config_file_for(folder: Path, override: Path | None) -> Path | None:
-    """The referat.yaml that applies to a meeting folder."""
+def config_file_for(
+    folder: Path, override: Path | None, files: Sequence[str] | None = None
+) -> Path | None:
+    """The referat.yaml that applies to a meeting folder; ``files``: the folder's files as
+    :func:`meeting_files` lists them, if known (then the folder itself is not looked in)."""
     if override is not None:
         return override
-    found = _nearest_config(str(folder.absolute()))
-    return Path(found) if found else None
+    start = str(folder.absolute())
+    if files is not None and CONFIG_NAME not in files:
+        start = os.path.dirname(start)
+    return _nearest_config(start)
 
 
 @functools.lru_cache(maxsize=4096)
-def _nearest_config(folder: str) -> str | None:
+def _nearest_config(folder: str) -> Path | None:
     """The nearest referat.yaml at or above ``folder``; remembered, as meetings share parents."""
     candidate = os.path.join(folder, CONFIG_NAME)
     if os.path.isfile(candidate):
-        return candidate
+        return Path(candidate)
     parent = os.path.dirname(folder)
     return None if parent == folder else _nearest_config(parent)
 

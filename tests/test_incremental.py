@@ -12,7 +12,7 @@ import pytest
 
 from referat.build import build
 from referat.diagnostics import Collector
-from referat.pipeline import meeting_files
+from referat.pipeline import config_file_for, meeting_files
 from referat.validate import real_meetings_in
 
 from .conftest import EXAMPLES, ITEM, MEETING, invoke, tree_digest, write_meeting
@@ -176,6 +176,26 @@ def test_the_referat_yaml_at_path_sets_the_archives_language_when_it_changes(
     rebuilt = build(repo, out, ["html"], "public")
     assert rebuilt.rendered == 0 and rebuilt.pages > 0  # no meeting: the archive pages
     assert '<html lang="en">' in (out / "cases" / "index.html").read_text("utf-8")
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full")
+
+
+def test_a_referat_yaml_in_a_meeting_folder_is_its_own(repo: Path, tmp_path: Path) -> None:
+    """The plan looks for it in the folder's listing (no stat per meeting); a change of it
+    renders that meeting again, and no other."""
+    out = tmp_path / "out"
+    meeting = repo / "direktionen" / "2021-03-01"
+    config = meeting / "referat.yaml"
+    config.write_text("language: da\n", encoding="utf-8")
+    files = meeting_files(meeting)
+    assert "referat.yaml" in files
+    assert config_file_for(meeting, None, files) == config_file_for(meeting, None) == config
+    parent = repo / "en" / "referat.yaml"
+    for folder in (repo / "en").iterdir():
+        if folder.is_dir():
+            assert config_file_for(folder, None, meeting_files(folder)) == parent
+    assert build(repo, out, ["html"], "public").diagnostics == []
+    config.write_text("language: da\n# changed\n", encoding="utf-8")
+    assert build(repo, out, ["html"], "public").rendered == 1
     assert tree_digest(out) == full_rebuild(repo, tmp_path / "full")
 
 
