@@ -279,7 +279,8 @@ def build(
     # configuration are as the previous build saw them, and its outputs are still there.
     entries: dict[str, _Entry] = {}
     todo: list[_Todo] = []
-    config_digests: dict[Path, str] = {}  # each referat.yaml read once, not once per meeting
+    # Each referat.yaml read once, not once per meeting (the archive's is read already).
+    config_digests = {language_file: archive_config} if language_file is not None else {}
     for folder, meeting_id, real, listed in found:
         files = meeting_files(folder) if listed is None else listed
         config = config_file_for(folder, config_file, files)

@@ -76,8 +76,9 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest referat.yaml at or above ``start`` (a folder or a file)."""
-    folder = start if start.is_dir() else start.parent
+    """The nearest referat.yaml at or above ``start`` (a folder or a file), looked for up to
+    the root whatever the current folder (as :func:`referat.pipeline.config_file_for` does)."""
+    folder = (start if start.is_dir() else start.parent).absolute()
     for candidate in (folder, *folder.parents):
         path = candidate / CONFIG_NAME
         if path.is_file():

@@ -179,6 +179,41 @@ def test_the_referat_yaml_at_path_sets_the_archives_language_when_it_changes(
     assert tree_digest(out) == full_rebuild(repo, tmp_path / "full")
 
 
+def test_the_archives_referat_yaml_is_found_whatever_the_current_folder(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looked for above PATH up to the root, as each meeting's is, also for PATH "." (it was
+    looked for only up to the current folder), and read once per build."""
+    from collections import Counter
+
+    from referat import build as build_module
+
+    # The English meetings' referat.yaml moves to the top, where it also sets the archive's
+    # language; the Danish ones get their own.
+    (repo / "en" / "referat.yaml").rename(repo / "referat.yaml")
+    (repo / "sub").mkdir()
+    for body in ("direktionen", "socialudvalget", "en"):
+        if body != "en":
+            (repo / body / "referat.yaml").write_text("language: da\n", encoding="utf-8")
+        shutil.move(repo / body, repo / "sub" / body)
+    digested: Counter[Path] = Counter()
+    file_digest = build_module._file_digest
+
+    def counted(path: Path) -> str:
+        digested[path.absolute()] += 1
+        return file_digest(path)
+
+    monkeypatch.setattr(build_module, "_file_digest", counted)
+    monkeypatch.chdir(repo / "sub")
+    build(Path("."), tmp_path / "here", ["html"], "public")
+    assert '<html lang="en">' in (tmp_path / "here" / "cases" / "index.html").read_text("utf-8")
+    monkeypatch.chdir(repo)
+    build(Path("sub"), tmp_path / "above", ["html"], "public")
+    assert tree_digest(tmp_path / "here") == tree_digest(tmp_path / "above")
+    assert digested[repo / "referat.yaml"] == 2  # once in each of the two builds
+    assert set(digested.values()) == {2}
+
+
 def test_a_referat_yaml_in_a_meeting_folder_is_its_own(repo: Path, tmp_path: Path) -> None:
     """The plan looks for it in the folder's listing (no stat per meeting); a change of it
     renders that meeting again, and no other."""
