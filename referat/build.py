@@ -267,9 +267,10 @@ def build(
     archive = len(found) > 1
     key = _build_key(formats, edition, template_dir, archive)
     # The archive's language comes from this file. The manifest records its digest, not the
-    # language: a build that finds nothing changed reads no YAML at all.
+    # language: a build that finds nothing changed reads no YAML (unless the file names a
+    # templates: folder, whose files are digested with it).
     language_file = config_file or find_config(path)
-    archive_config = _file_digest(language_file) if language_file is not None else "-"
+    archive_config = _config_digest(language_file) if language_file is not None else "-"
     manifest = _load_manifest(out)
     previous = manifest.meetings if manifest.key == key and not force else {}
     in_out = _InOut(out)
@@ -285,7 +286,7 @@ def build(
         files = meeting_files(folder) if listed is None else listed
         config = config_file_for(folder, config_file, files)
         if config is not None and config not in config_digests:
-            config_digests[config] = _file_digest(config)
+            config_digests[config] = _config_digest(config)
         prefix = f"{real}|{config_digests[config] if config else '-'}|"
         old = previous.get(meeting_id)
         if old is None or not in_out.all_exist((*old.outputs, summary_file(meeting_id))):
@@ -911,16 +912,25 @@ def _write_manifest(
     write_new_chunks(stage / _MANIFEST, itertools.chain((first,), lines))
 
 
-def _file_digest(path: Path) -> str:
+def _config_digest(path: Path) -> str:
+    """The digest of a referat.yaml and, when it names a ``templates:`` folder, of that
+    folder's files: they render its meetings."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
     except OSError:
         return "unreadable"
+    digest = hashlib.sha256(data).hexdigest()
+    if b"templates" in data:  # parsed only then: a build that finds nothing changed reads no YAML
+        folder = load_config(path, Collector()).templates
+        if folder is not None:
+            digest += "+" + _templates_digest(folder, defaults=False)
+    return digest
 
 
-def _templates_digest(template_dir: Path | None) -> str:
+def _templates_digest(template_dir: Path | None, *, defaults: bool = True) -> str:
+    """The digest of the files in ``template_dir`` and (``defaults``) referat's own templates."""
     digest = hashlib.sha256()
-    for folder in (template_dir, default_templates()):
+    for folder in (template_dir, default_templates() if defaults else None):
         if folder is None:
             continue
         for path in sorted(folder.rglob("*")):

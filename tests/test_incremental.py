@@ -197,13 +197,13 @@ def test_the_archives_referat_yaml_is_found_whatever_the_current_folder(
             (repo / body / "referat.yaml").write_text("language: da\n", encoding="utf-8")
         shutil.move(repo / body, repo / "sub" / body)
     digested: Counter[Path] = Counter()
-    file_digest = build_module._file_digest
+    config_digest = build_module._config_digest
 
     def counted(path: Path) -> str:
         digested[path.absolute()] += 1
-        return file_digest(path)
+        return config_digest(path)
 
-    monkeypatch.setattr(build_module, "_file_digest", counted)
+    monkeypatch.setattr(build_module, "_config_digest", counted)
     monkeypatch.chdir(repo / "sub")
     build(Path("."), tmp_path / "here", ["html"], "public")
     assert '<html lang="en">' in (tmp_path / "here" / "cases" / "index.html").read_text("utf-8")
@@ -232,6 +232,28 @@ def test_a_referat_yaml_in_a_meeting_folder_is_its_own(repo: Path, tmp_path: Pat
     config.write_text("language: da\n# changed\n", encoding="utf-8")
     assert build(repo, out, ["html"], "public").rendered == 1
     assert tree_digest(out) == full_rebuild(repo, tmp_path / "full")
+
+
+def test_a_template_in_a_referat_yaml_templates_folder_is_part_of_the_cache(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The templates named by ``templates:`` render the meetings below that referat.yaml: an
+    edit of one renders them again (it was missed: the cache held only the file's digest)."""
+    out = tmp_path / "out"
+    folder = repo / "en" / "tpl"
+    folder.mkdir()
+    item = folder / "item.html"
+    item.write_text('<article id="{{ item.anchor }}"><h2>A {{ item.heading }}</h2></article>\n')
+    config = repo / "en" / "referat.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "templates: tpl\n", encoding="utf-8")
+    assert build(repo, out, ["html"], "public").rendered == 3
+    item.write_text('<article id="{{ item.anchor }}"><h2>B {{ item.heading }}</h2></article>\n')
+    again = build(repo, out, ["html"], "public")
+    assert again.rendered == 1  # the English meeting; the Danish ones have no such folder
+    page = out / "en" / "finance-committee" / "2025-05-12" / "index.html"
+    assert "<h2>B " in page.read_text(encoding="utf-8")
+    assert tree_digest(out) == full_rebuild(repo, tmp_path / "full")
+    assert build(repo, out, ["html"], "public").rendered == 0
 
 
 def test_a_template_edited_between_builds_in_one_process_is_read_again(
