@@ -36,6 +36,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -55,6 +56,7 @@ import yaml
 
 import referat
 from referat.build import Built, build
+from referat.build import Memory as BuildMemory
 from referat.diagnostics import Diagnostic, Severity
 from referat.model import Meeting
 from referat.pipeline import validate_paths
@@ -140,9 +142,10 @@ class Corpus:
 class Memory:
     """Peak memory of one CLI run, in KiB; None where it could not be measured."""
 
-    wait4: int
-    """ru_maxrss from wait4. On Linux it includes run.py's own peak: the kernel carries the
-    peak of the memory a process had before exec (here run.py's, shared by vfork) over exec."""
+    wait4: int | None
+    """ru_maxrss from wait4 (None: not measured). On Linux it includes run.py's own peak:
+    the kernel carries the peak of the memory a process had before exec (here run.py's,
+    shared by vfork) over exec."""
     own: int | None
     """The CLI process's own peak, reported by it at exit: VmHWM of /proc/self/status (its
     memory since exec; RUSAGE_SELF where there is no /proc)."""
@@ -271,6 +274,8 @@ class Editor:
     def __init__(self, folders: Sequence[Path]) -> None:
         self._folders = folders
         self._count = 0
+        self.written_at = 0.0
+        """``time.perf_counter()`` right after the last edit was written."""
 
     @contextmanager
     def one_item(self) -> Iterator[Path]:
@@ -282,6 +287,7 @@ class Editor:
         info = item.stat()
         try:
             item.write_bytes(original + EDIT.encode("utf-8"))
+            self.written_at = time.perf_counter()
             yield item
         finally:
             item.write_bytes(original)
@@ -581,12 +587,14 @@ def operations() -> dict[str, Operation]:
         "no-change": Operation("build html, nothing changed", NO_CHANGE),
         "one-item-first": Operation("build html, first edit after a cold build"),
         "one-item": Operation("build html, one item changed", ONE_ITEM),
+        "one-item-watch": Operation("build html, one item changed, told by a watcher", ONE_ITEM),
         "cold3": Operation(f"build html+md+json cold, jobs={JOBS}"),
         "cli-validate": Operation("CLI validate ROOT", VALIDATE),
         "cli-cold": Operation("CLI build ROOT -o OUT, cold", COLD),
         "cli-no-change": Operation("CLI build, nothing changed", NO_CHANGE),
         "cli-one-item-first": Operation("CLI build, first edit after a cold build"),
         "cli-one-item": Operation("CLI build, one item changed", ONE_ITEM),
+        "cli-watch": Operation("CLI build --watch: one item saved to summary line"),
     }
 
 
@@ -658,6 +666,20 @@ def one_round(corpus: Corpus, ops: dict[str, Operation], editor: Editor, scratch
             built = ops["one-item"].time(lambda: build(root, out, ["html"], "public", jobs=JOBS))
         _expect(built, f"one-item rebuild ({item})", rendered=1, written=True)
 
+        # As build --watch does it: the build is told which item changed. Two untimed edits
+        # first, so that the spare is one this memory wrote (as in a watch's edit loop).
+        memory = BuildMemory()
+        # Its first build looks at everything, and finds the edit above undone.
+        _expect(told(root, out, memory), "watch's first build", rendered=1, written=True)
+        for _ in range(2):
+            with editor.one_item() as item:
+                _expect(told(root, out, memory, item), "watch edit", rendered=1, written=True)
+            _expect(told(root, out, memory, item), "watch undo", rendered=1, written=True)
+        with editor.one_item() as item:
+            built = ops["one-item-watch"].time(lambda: told(root, out, memory, item))
+        _expect(built, f"watched one-item rebuild ({item})", rendered=1, written=True)
+        _expect(told(root, out, memory, item), "watch undo", rendered=1, written=True)
+
         # The part of a cold build the floor does not do, alone: creating its files (and
         # folders) in a fresh folder, from memory, in one process.
         copy = scratch / "out-copy"
@@ -688,9 +710,62 @@ def one_round(corpus: Corpus, ops: dict[str, Operation], editor: Editor, scratch
         _expect_output(output, ", 1 re-rendered, ", f"CLI one-item rebuild ({item})")
         ops["cli-one-item"].samples.append(sample)
         cli_memory_runs(root, ops, editor, scratch)
+        ops["cli-watch"].samples.append(cli_watch(command, editor, scratch))
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def told(root: Path, out: Path, memory: BuildMemory, *changed: Path) -> Built:
+    """A build told by a watcher that ``changed`` changed (``build --watch``'s rebuild)."""
+    memory.changed(changed)
+    return build(root, out, ["html"], "public", jobs=JOBS, memory=memory)
+
+
+def cli_watch(command: Sequence[str], editor: Editor, cwd: Path) -> Sample:
+    """``referat build --watch``: three edits, each undone; the last edit timed from the
+    write to its summary line (the watcher's gathering of changes included: it waits for
+    one quiet step of 50 ms). CPU: the watch process's, from before the edit to the line.
+    Memory: the watch process's own peak, at the end."""
+    args = [sys.executable, "-m", "referat", *command, "--watch"]
+    env = {**os.environ, "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+    )
+    assert process.stdout is not None
+    try:
+
+        def line(wanted: str) -> str:
+            text = process.stdout.readline().decode() if process.stdout else ""
+            _expect_output(text, wanted, "CLI build --watch")
+            return text
+
+        line("Built ")
+        line("Watching ")
+        for _ in range(3):
+            settle()
+            cpu = _process_cpu(process.pid)
+            with editor.one_item():
+                line(", 1 re-rendered, ")
+                elapsed = time.perf_counter() - editor.written_at
+                used = _process_cpu(process.pid) - cpu
+            line(", 1 re-rendered, ")
+        status = Path(f"/proc/{process.pid}/status").read_text(encoding="utf-8")
+        peak = next(int(f.split()[1]) for f in status.splitlines() if f.startswith("VmHWM:"))
+        process.send_signal(signal.SIGINT)
+        line("Stopped")
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return Sample(elapsed, used, Memory(None, peak, None, None, None))
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system seconds of a running process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # SAMPLED_APART: the sum of memory over a CLI run's process tree is sampled in runs that are
@@ -793,7 +868,7 @@ def report(
 
 def memory_report(corpus: Corpus, ops: dict[str, Operation], repeat: int) -> str:
     rows: list[list[str]] = []
-    for key in ("cli-validate", "cli-cold", "cli-no-change", "cli-one-item"):
+    for key in ("cli-validate", "cli-cold", "cli-no-change", "cli-one-item", "cli-watch"):
         op = ops[key]
         own = op.peak(lambda m: m.own)
         verdict = ""
@@ -856,6 +931,8 @@ def summary(results: Sequence[tuple[Corpus, dict[str, Operation]]]) -> str:
                 f"{ops['one-item'].median():.3f}",
                 ratio("one-item"),
                 f"{ops['cli-one-item'].median():.3f}",
+                f"{ops['one-item-watch'].median():.3f}",
+                f"{ops['cli-watch'].median():.3f}",
                 ratio("validate"),
                 ratio("cli-validate"),
                 _mb(ops["cli-cold"].peak(lambda m: m.own)),
@@ -873,6 +950,8 @@ def summary(results: Sequence[tuple[Corpus, dict[str, Operation]]]) -> str:
         "one-item s",
         "one-item",
         "CLI one-item s",
+        "watched s",
+        "CLI watch save-to-line s",
         "validate",
         "CLI validate",
         "CLI cold parent MB",

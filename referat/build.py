@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import Language, find_config, load_config
+from .config import CONFIG_NAME, Language, find_config, load_config
 from .crosscheck import cross_check
 from .diagnostics import Collector, Diagnostic, has_errors
 from .model import Edition
@@ -58,12 +58,12 @@ from .pipeline import (
 )
 from .render import default_templates
 from .summary import MeetingSummary
-from .validate import BUILD_MARKER, real_meetings_in
+from .validate import BUILD_MARKER, MEETING_FILE, Found, real_meetings_in
 
 if TYPE_CHECKING:  # Jinja and the archive are imported when an archive is written
     from .archive import Archive
 
-__all__ = ["FORMATS", "Built", "OutputError", "build"]
+__all__ = ["FORMATS", "Built", "Memory", "OutputError", "build"]
 
 #: Formats ``-f`` accepts, in the order ``all`` builds them.
 FORMATS = ("html", "md", "json", "pdf")
@@ -192,7 +192,12 @@ class _Entry:
         text = self._text()
         if text is None:
             text = json.dumps(self.summary.to_json(), ensure_ascii=False, separators=(",", ":"))
-        return "[" + json.dumps(head, ensure_ascii=False, separators=(",", ":")) + "," + text + "]"
+        start = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+        # The line holds the summary now; kept instead of the parsed one (``build --watch``
+        # keeps the manifest in memory), and written as it is by the next build.
+        self._line = ("[" + start + "," + text + "]", len(start) + 2)
+        self._summary = self._summary_text = None
+        return self._line[0]
 
     @classmethod
     def from_line(cls, line: str, *, light: bool = False) -> tuple[str, _Entry]:
@@ -240,6 +245,8 @@ class _Manifest:
     """The problems across meetings it found (warnings: with errors nothing is written)."""
     archive_config: str = ""
     """The digest of the referat.yaml that set its archive's language ("-": none)."""
+    stamp: Stamp | None = None
+    """The stamp of the file it was read from or written to."""
 
 
 def build(
@@ -253,17 +260,60 @@ def build(
     force: bool = False,
     jobs: int = 1,
     on_meeting: Callable[[int, int], None] | None = None,
+    memory: Memory | None = None,
 ) -> Built:
     """Validate and render everything under ``path`` into ``out``, reusing what is unchanged.
 
     Raises :class:`NoMeetings` when ``path`` holds no meeting and :class:`OutputError`
     when OUT cannot be written; problems in the sources come back as diagnostics, and
-    then nothing is written.
+    then nothing is written. ``memory``: what the previous build in this process left,
+    and which paths changed since (``build --watch``); the build updates it.
     """
+    try:
+        return _build(
+            path,
+            out,
+            formats,
+            edition,
+            template_dir,
+            config_file,
+            force,
+            jobs,
+            on_meeting,
+            memory if memory is not None else Memory(),
+        )
+    except BaseException:
+        if memory is not None:
+            memory.forget()
+        raise
+
+
+def _build(
+    path: Path,
+    out: Path,
+    formats: Sequence[str],
+    edition: Edition,
+    template_dir: Path | None,
+    config_file: Path | None,
+    force: bool,
+    jobs: int,
+    on_meeting: Callable[[int, int], None] | None,
+    memory: Memory,
+) -> Built:
     out = check_output(out)
     forget_configs()
     diags = Collector()
-    found = real_meetings_in([path], diags)
+    # Without a change the watcher could not place in a meeting, the meetings are those the
+    # last build found; a build that looks at everything searches for them.
+    if memory.everything:
+        searched = Collector()
+        found = real_meetings_in([path], searched)
+        found_diagnostics = searched.sorted()
+    else:
+        dirty = memory.dirty
+        found = [(f, m, r, None if r in dirty else files) for f, m, r, files in memory.found]
+        found_diagnostics = memory.found_diagnostics
+    diags.extend(found_diagnostics)
     archive = len(found) > 1
     key = _build_key(formats, edition, template_dir, archive)
     # The archive's language comes from this file. The manifest records its digest, not the
@@ -271,10 +321,20 @@ def build(
     # templates: folder, whose files are digested with it).
     language_file = config_file or find_config(path)
     archive_config = _config_digest(language_file) if language_file is not None else "-"
-    manifest = _load_manifest(out)
+    # Warm: OUT's manifest is the one this process wrote or checked last (the same file), and
+    # the watcher names the meetings that changed; only those are looked at.
+    known = memory.out
+    warm = (
+        not memory.everything
+        and known is not None
+        and known.manifest.stamp is not None
+        and known.manifest.stamp == _stamp(out / _MANIFEST)
+    )
+    manifest = known.manifest if warm and known is not None else _load_manifest(out)
     previous = manifest.meetings if manifest.key == key and not force else {}
     in_out = _InOut(out)
-    in_out.list_folders_of([summary_file(meeting_id) for meeting_id in previous])
+    if not warm:
+        in_out.list_folders_of([summary_file(meeting_id) for meeting_id in previous])
 
     # A meeting is unchanged when its files' stats (or, failing those, contents) and its
     # configuration are as the previous build saw them, and its outputs are still there.
@@ -283,12 +343,15 @@ def build(
     # Each referat.yaml read once, not once per meeting (the archive's is read already).
     config_digests = {language_file: archive_config} if language_file is not None else {}
     for folder, meeting_id, real, listed in found:
+        old = previous.get(meeting_id)
+        if warm and old is not None and real not in memory.dirty:
+            entries[meeting_id] = old  # nothing below it changed, and OUT is as it was left
+            continue
         files = meeting_files(folder) if listed is None else listed
         config = config_file_for(folder, config_file, files)
         if config is not None and config not in config_digests:
             config_digests[config] = _config_digest(config)
         prefix = f"{real}|{config_digests[config] if config else '-'}|"
-        old = previous.get(meeting_id)
         if old is None or not in_out.all_exist((*old.outputs, summary_file(meeting_id))):
             # Rendered whatever its files are: the worker takes their fingerprint.
             todo.append(_Todo(folder, meeting_id, config, real, prefix, files))
@@ -312,22 +375,28 @@ def build(
         and not removed
         and not has_errors(diags.sorted())
         and manifest.archive_config == archive_config
-        and in_out.all_exist(manifest.pages)
+        and (warm or in_out.all_exist(manifest.pages))
     ):
         # Nothing changed: OUT stays exactly as it is, and what was found is found again.
         for entry in entries.values():
             diags.extend(entry.restored_diagnostics())
         diags.extend(manifest.cross)
         items = sum(entry.item_count for entry in entries.values())
+        exact = known.exact if warm and known is not None else False
+        memory.built(found, found_diagnostics, config_digests, _Output(manifest, exact))
         return Built(len(entries), items, diagnostics=diags.sorted())
 
     language = _archive_language(language_file)
+    remembered_spare = memory.spare
+    memory.spare = None  # taken by the build, or removed
     try:
         with staging(out) as stage:
             # The output this build replaces becomes the next build's spare only when it was
             # built with the same options: no other edition is ever kept beside OUT.
             stage.keep_replaced = manifest.key == key
-            spare = _usable_spare(stage, key, trust=not force, known=manifest.meetings)
+            spare = _usable_spare(
+                stage, key, trust=not force, known=manifest.meetings, remembered=remembered_spare
+            )
             options = RenderOptions(
                 stage=stage.path,
                 previous=out,
@@ -338,7 +407,7 @@ def build(
                 cache_dir=f"{CACHE_DIR}/pdf",
                 reuse_pdfs=not force,
             )
-            return _build_into(
+            built, written = _build_into(
                 stage.path,
                 out,
                 options,
@@ -353,9 +422,110 @@ def build(
                 (language, archive_config),
                 jobs,
                 on_meeting,
+                out_checked=warm,
             )
     except _Failed as failure:
         return Built(diagnostics=failure.diagnostics)
+    written.stamp = _stamp(out / _MANIFEST)
+    if stage.keep_replaced:  # the output replaced is the spare now, as this build saw it
+        memory.spare = _Output(manifest, known.exact if warm and known is not None else False)
+    memory.built(found, found_diagnostics, config_digests, _Output(written, exact=True))
+    return built
+
+
+Stamp = tuple[int, int, int]
+
+
+def _stamp(path: Path) -> Stamp | None:
+    """What tells that a file is the same one: its inode, size and modification time."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+@dataclass
+class _Output:
+    """An output folder as this process knows it."""
+
+    manifest: _Manifest
+    exact: bool
+    """Whether its files are exactly those its manifest names (this process wrote them)."""
+
+
+class Memory:
+    """What a build leaves for the next one in the same process (``referat build --watch``).
+
+    A watcher tells it which paths changed (:meth:`changed`). The next build then looks
+    only at the meetings those paths are in, and takes OUT's and the spare's manifests from
+    memory instead of reading and checking them, as long as each is still the file this
+    process wrote or read (the same inode, size and modification time): another build into
+    OUT is noticed. A change it cannot place in one meeting (a ``meeting.yaml``, a
+    ``referat.yaml``, a folder, anything outside the meetings) makes the next build look at
+    everything, as a build without memory does; so does a build that ends in an exception.
+    Files put into or taken out of OUT or the spare by hand are not noticed (a build
+    without memory notices them).
+    """
+
+    def __init__(self) -> None:
+        self.everything = True
+        """Whether the next build looks at every meeting, as a build without memory does."""
+        self.dirty: set[str] = set()
+        """The real paths of the meeting folders in which something changed."""
+        self.found: list[Found] = []
+        self.found_diagnostics: list[Diagnostic] = []
+        self.configs: frozenset[Path] = frozenset()
+        """The referat.yaml files the last builds used."""
+        self.out: _Output | None = None
+        self.spare: _Output | None = None
+        self._folders: frozenset[str] = frozenset()
+
+    def changed(self, paths: Iterable[str | Path]) -> None:
+        """Tell of paths that changed (were written, created or removed) since the last build."""
+        for path in paths:
+            self._changed(os.path.abspath(path))
+
+    def _changed(self, path: str) -> None:
+        if (
+            os.path.basename(path) in (MEETING_FILE, CONFIG_NAME, BUILD_MARKER)
+            or path in self._folders
+            or os.path.isdir(path)
+        ):
+            self.everything = True  # meetings may have come or gone, or configurations changed
+            return
+        folder = os.path.dirname(path)
+        while folder not in self._folders:
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                self.everything = True  # outside every meeting: a template, say
+                return
+            folder = parent
+        self.dirty.add(folder)
+
+    def forget(self) -> None:
+        """Look at everything in the next build, and trust no output folder."""
+        self.everything = True
+        self.out = self.spare = None
+
+    def built(
+        self,
+        found: list[Found],
+        found_diagnostics: list[Diagnostic],
+        configs: Collection[Path],
+        out: _Output,
+    ) -> None:
+        """Remember a build that succeeded (with or without anything to write)."""
+        if self.everything:
+            self.configs = frozenset(configs)
+            self._folders = frozenset(real for _, _, real, _ in found)
+        else:
+            self.configs |= frozenset(configs)
+        self.found = found
+        self.found_diagnostics = found_diagnostics
+        self.out = out
+        self.everything = False
+        self.dirty.clear()
 
 
 @dataclass(frozen=True)
@@ -376,7 +546,12 @@ class _Todo:
 
 
 def _usable_spare(
-    stage: Stage, key: str, *, trust: bool = True, known: dict[str, _Entry] | None = None
+    stage: Stage,
+    key: str,
+    *,
+    trust: bool = True,
+    known: dict[str, _Entry] | None = None,
+    remembered: _Output | None = None,
 ) -> _Manifest | None:
     """What a reused staging folder (the spare) holds, when it can be brought up to date.
 
@@ -384,19 +559,30 @@ def _usable_spare(
     the manifest names, all regular files (nothing planted, nothing missing), and ``trust``
     (not with ``--force``). Otherwise its contents are removed and None returned: the stage
     is filled from nothing, as a new one is. ``known``: OUT's manifest entries, which the
-    spare's mostly repeats.
+    spare's mostly repeats. ``remembered``: the spare as this process left it; when its
+    manifest is still that file and this process wrote its files, it is not checked again.
     """
     if not stage.reused:
         return None
     if not trust:
         _empty(stage.path)
         return None
+    pdfs = f"{CACHE_DIR}/pdf"
+    if (
+        remembered is not None
+        and remembered.exact
+        and remembered.manifest.key == key
+        and remembered.manifest.meetings
+        and remembered.manifest.stamp is not None
+        and remembered.manifest.stamp == _stamp(stage.path / _MANIFEST)
+    ):
+        remove(stage.path / pdfs)
+        return remembered.manifest
     spare = _load_manifest(stage.path, light=True, known=known)
     expected = {BUILD_MARKER, _MANIFEST, *spare.pages}
     for meeting_id, entry in spare.meetings.items():
         expected.update(entry.outputs)
         expected.add(summary_file(meeting_id))
-    pdfs = f"{CACHE_DIR}/pdf"
     if spare.key == key and spare.meetings and _tree_is(stage.path, expected, skip=pdfs):
         remove(stage.path / pdfs)  # PDFs come from OUT's cache; these would pile up
         return spare
@@ -464,10 +650,14 @@ def _build_into(
     archive_language: tuple[Language, str],
     jobs: int,
     on_meeting: Callable[[int, int], None] | None,
-) -> Built:
+    *,
+    out_checked: bool = False,
+) -> tuple[Built, _Manifest]:
     """Render ``todo`` into the stage beside the unchanged ``entries``, then the archive
-    pages and the manifest. ``archive_language``: the language and the digest of the
-    referat.yaml it came from (when that changed, every archive page is made again)."""
+    pages and the manifest; what it did, and the manifest. ``archive_language``: the
+    language and the digest of the referat.yaml it came from (when that changed, every
+    archive page is made again). ``out_checked``: OUT's files are known to be those of
+    ``previous`` (this process wrote them), so they are not looked up."""
     language, archive_config = archive_language
     _stage_unchanged(stage, out, entries, spare)
     done = 0
@@ -493,7 +683,7 @@ def _build_into(
     pages_reusable = (
         bool(previous.pages)
         and previous.archive_config == archive_config
-        and in_out.all_exist(previous.pages)
+        and (out_checked or in_out.all_exist(previous.pages))
     )
     # A change that leaves each changed meeting's summary as it was (its titles, cases,
     # dates and numbering: all that the indexes, the feeds and the checks across meetings
@@ -577,9 +767,9 @@ def _build_into(
     elif spare is not None:
         for page_path in spare.pages:
             _unlink(stage, page_path)
-    _write_manifest(stage, key, entries, page_keys, cross, archive_config)
+    written = _write_manifest(stage, key, entries, page_keys, cross, archive_config)
     laid_out = sum(r.laid_out for r in results)
-    return Built(
+    built = Built(
         meetings=len(entries),
         items=sum(entry.item_count for entry in entries.values()),
         rendered=len(results),
@@ -588,6 +778,7 @@ def _build_into(
         written=True,
         diagnostics=diags.sorted(),
     )
+    return built, written
 
 
 def _stage_unchanged(
@@ -862,6 +1053,7 @@ def _load_manifest(
     (OUT's, when this is the spare's), taken as they are for the lines both have."""
     try:
         with open(out / _MANIFEST, encoding="utf-8") as handle:
+            info = os.fstat(handle.fileno())
             header = json.loads(handle.readline())
             if header.get("format") != _MANIFEST_FORMAT:
                 return _Manifest()
@@ -875,7 +1067,8 @@ def _load_manifest(
             for p, ln, c, code, m, h in header["cross"]
         ]
         archive_config = str(header.get("archive_config", ""))
-        return _Manifest(str(header["key"]), meetings, page_keys, cross, archive_config)
+        stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+        return _Manifest(str(header["key"]), meetings, page_keys, cross, archive_config, stamp)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return _Manifest()
 
@@ -898,7 +1091,8 @@ def _write_manifest(
     pages: dict[str, str],
     cross: list[Diagnostic],
     archive_config: str,
-) -> None:
+) -> _Manifest:
+    """Write the manifest into the stage; what it holds."""
     header = {
         "format": _MANIFEST_FORMAT,
         "key": key,
@@ -910,6 +1104,7 @@ def _write_manifest(
     # Line by line: the manifest of thousands of meetings is never held twice in memory.
     lines = (entries[m].to_line(m) + "\n" for m in sorted(entries))
     write_new_chunks(stage / _MANIFEST, itertools.chain((first,), lines))
+    return _Manifest(key, entries, pages, cross, archive_config)
 
 
 def _config_digest(path: Path) -> str:

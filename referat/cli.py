@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -32,6 +32,8 @@ from .validate import NoMeetings
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
+
+    from .build import Memory
 
 app = typer.Typer(
     name="referat",
@@ -137,6 +139,10 @@ def build_command(
         int,
         typer.Option("-j", "--jobs", min=0, help="Worker processes; 0: one per CPU."),
     ] = 0,
+    watch: Annotated[
+        bool,
+        typer.Option("--watch", help="Build again after every change, until Ctrl+C."),
+    ] = False,
 ) -> None:
     """Validate, then render every meeting to OUTPUT/<meeting-id>/ and, for several, an archive."""
     # Imported here: validate and the other commands start faster without the renderer.
@@ -158,47 +164,96 @@ def build_command(
             pdf_missing = True
             if not wanted:
                 raise typer.Exit(EXIT_SOURCES) from None
-    started = time.perf_counter()
-    with _Progress() as progress:
-        try:
-            built = build(
-                path,
-                output,
-                wanted,
-                edition.value,
-                template_dir=template_dir,
-                config_file=config,
-                force=force,
-                jobs=jobs or os.cpu_count() or 1,
-                on_meeting=progress.update,
-            )
-        except NoMeetings as err:
-            typer.echo(f"referat: {err}", err=True)
-            raise typer.Exit(EXIT_USAGE) from None
-        except TemplateFailed as err:
-            write_text([err.diagnostic], 1, sys.stderr)
-            typer.echo("referat: nothing was written", err=True)
-            raise typer.Exit(EXIT_SOURCES) from None
-        except (OutputError, WorkerDied) as err:
-            typer.echo(f"referat: {err}", err=True)
-            raise typer.Exit(EXIT_SOURCES) from None
-    if built.diagnostics:
-        write_text(built.diagnostics, 0, sys.stderr)
-    if built.failed:
-        typer.echo("referat: nothing was written, because the sources have errors", err=True)
-        raise typer.Exit(EXIT_SOURCES)
-    seconds = time.perf_counter() - started
-    line = (
-        f"Built {_count(built.meetings, 'meeting')} ({_count(built.items, 'item')}), "
-        f"{built.rendered:,} re-rendered, into {display_path(output)} in {seconds:.1f} s"
-    )
-    if "pdf" in wanted:
-        line += f"; {_count(built.pdfs_laid_out, 'PDF')} laid out"
-    if not built.written:
-        line += "; nothing changed"
-    typer.echo(line)
-    if pdf_missing:
-        raise typer.Exit(EXIT_SOURCES)
+
+    forcing = force  # with --watch, the first build only
+
+    def once(memory: Memory | None, prefix: str = "") -> int:
+        """Build, report, and say with which exit status a build without ``--watch`` ends."""
+        nonlocal forcing
+        started = time.perf_counter()
+        with _Progress() as progress:
+            try:
+                built = build(
+                    path,
+                    output,
+                    wanted,
+                    edition.value,
+                    template_dir=template_dir,
+                    config_file=config,
+                    force=forcing,
+                    jobs=jobs or os.cpu_count() or 1,
+                    on_meeting=progress.update,
+                    memory=memory,
+                )
+                forcing = False
+            except NoMeetings as err:
+                typer.echo(f"referat: {err}", err=True)
+                return EXIT_USAGE
+            except TemplateFailed as err:
+                write_text([err.diagnostic], 1, sys.stderr)
+                typer.echo("referat: nothing was written", err=True)
+                return EXIT_SOURCES
+            except (OutputError, WorkerDied) as err:
+                typer.echo(f"referat: {err}", err=True)
+                return EXIT_SOURCES
+        if built.diagnostics:
+            write_text(built.diagnostics, 0, sys.stderr)
+        if built.failed:
+            typer.echo("referat: nothing was written, because the sources have errors", err=True)
+            return EXIT_SOURCES
+        seconds = time.perf_counter() - started
+        line = (
+            f"Built {_count(built.meetings, 'meeting')} ({_count(built.items, 'item')}), "
+            f"{built.rendered:,} re-rendered, into {display_path(output)} in {seconds:.1f} s"
+        )
+        if "pdf" in wanted:
+            line += f"; {_count(built.pdfs_laid_out, 'PDF')} laid out"
+        if not built.written:
+            line += "; nothing changed"
+        typer.echo(prefix + line)
+        return EXIT_SOURCES if pdf_missing else EXIT_OK
+
+    if not watch:
+        status = once(None)
+        if status != EXIT_OK:
+            raise typer.Exit(status)
+        return
+    _watch(path, once, template_dir, config)
+
+
+def _watch(
+    path: Path,
+    once: Callable[[Memory | None, str], int],
+    template_dir: Path | None,
+    config: Path | None,
+) -> None:
+    """``build --watch``: ``once`` now and after every change, until Ctrl+C (exit status 0)."""
+    import datetime as dt
+
+    from .watch import build_on_change
+
+    first = True
+
+    def build_once(memory: Memory) -> None:
+        nonlocal first
+        status = once(memory, "" if first else f"{dt.datetime.now():%H:%M:%S} ")
+        if first and status == EXIT_USAGE:  # no meetings at all: nothing to watch
+            raise typer.Exit(EXIT_USAGE)
+        first = False
+
+    try:
+        build_on_change(
+            path,
+            build_once,
+            template_dir=template_dir,
+            config_file=config,
+            on_error=lambda message: typer.echo(f"referat: {message}", err=True),
+            on_watch=lambda: typer.echo(
+                f"Watching {display_path(path)} for changes — Ctrl+C to stop"
+            ),
+        )
+    except KeyboardInterrupt:
+        typer.echo("Stopped")
 
 
 class _Progress:

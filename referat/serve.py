@@ -14,14 +14,13 @@ import html
 import ipaddress
 import mimetypes
 import os
-import re
 import secrets
 import shutil
 import socket
 import socketserver
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,28 +39,20 @@ from .render import html as html_writer
 from .render.document import make_document
 from .render.templates import environment
 from .report import display_path, summary
-from .validate import BUILD_MARKER, NoMeetings, check
+from .validate import NoMeetings, check
+from .watch import DEBOUNCE_MS, STEP_MS, TICK_MS, SourceFilter, outermost, stamp
 from .yamllib import load as load_yaml
 
 #: The event stream the reload script listens on, and the script itself.
 EVENTS_PATH = "/_referat/events"
 SCRIPT_PATH = "/_referat/reload.js"
 
-#: Changes are gathered until none has come for one step, and for at most the debounce time.
-DEBOUNCE_MS = 400
-STEP_MS = 50
-#: How often the watcher wakes without a change: to look at files it polls, and to stop.
-TICK_MS = 200
 #: A comment on an idle event stream this often finds closed connections.
 KEEPALIVE_SECONDS = 15.0
 
 _HTML = "text/html; charset=utf-8"
 #: Attachments of these types could run scripts in the preview's origin; they get a sandbox.
 _ACTIVE_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml"})
-#: Names editors and tools leave beside the files they save (swap, backup, lock files).
-_SCRATCH = re.compile(r"\.sw.$|~$|^\.#|^#.*#$|^4913$|\.___jb_...___$|^flycheck_")
-_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
-
 RELOAD_SCRIPT = """\
 (function () {
   "use strict";
@@ -143,35 +134,6 @@ def render_site(
             files[base + published] = (root, source)
         meetings.append((meeting.id, doc.title))
     return replace(watched, pages=pages, files=files, meetings=tuple(meetings))
-
-
-class SourceFilter:
-    """Which changed paths below the watched folders can change what the preview shows.
-
-    Hidden files and folders (``.git``, editors' ``.#lock`` files), editors' swap and backup
-    files, and everything in a folder a build wrote (it holds ``.referat-build``) are not.
-    """
-
-    def __init__(self, roots: Iterable[Path]) -> None:
-        self._roots = tuple(roots)
-
-    def __call__(self, change: watchfiles.Change, path: str) -> bool:
-        """Whether the change at ``path`` matters."""
-        changed = Path(path)
-        root = next((r for r in self._roots if changed.is_relative_to(r)), None)
-        if root is None:
-            return True
-        parts = changed.relative_to(root).parts
-        if any(p.startswith(".") or p in _SKIPPED_DIRS for p in parts):
-            return False
-        if parts and _SCRATCH.search(parts[-1]):
-            return False
-        folder = root
-        for part in parts:
-            folder = folder / part
-            if (folder / BUILD_MARKER).is_file():
-                return False
-        return True
 
 
 BuildListener = Callable[["Site", float, bool], None]
@@ -319,7 +281,7 @@ class Preview:
         with self._build_lock:
             started = time.perf_counter()
             # Stamped before reading, so that a save while rendering is not taken as seen.
-            stamps = {path: _stamp(path) for path in self._polled(self._site)}
+            stamps = {path: stamp(path) for path in self._polled(self._site)}
             try:
                 site = render_site(self.path, self.edition, self.template_dir, self.config_file)
             except NoMeetings as err:
@@ -329,7 +291,7 @@ class Preview:
             except Exception as err:  # a bug must not end the preview; the page says what
                 site = Site(problem="Rendering failed", detail=f"{type(err).__name__}: {err}")
             seconds = time.perf_counter() - started
-            self._stamps = {p: stamps[p] if p in stamps else _stamp(p) for p in self._polled(site)}
+            self._stamps = {p: stamps[p] if p in stamps else stamp(p) for p in self._polled(site)}
             with self._changed:
                 changed = site != self._site
                 if changed:
@@ -346,9 +308,7 @@ class Preview:
         """The folders to watch, recursively: PATH and the template folders in use."""
         site = self._site or Site()
         extra = [self.template_dir] if self.template_dir else []
-        folders = [self._folder, *extra, *site.template_dirs]
-        found = sorted({f.resolve() for f in folders if f.is_dir()})
-        return tuple(f for f in found if not any(f != o and f.is_relative_to(o) for o in found))
+        return outermost([self._folder, *extra, *site.template_dirs])
 
     def _polled(self, site: Site | None) -> tuple[Path, ...]:
         """The referat.yaml files in use, looked at on every tick instead of watched.
@@ -360,7 +320,7 @@ class Preview:
         return tuple(sorted({c.resolve() for c in configs}))
 
     def _polled_changed(self) -> bool:
-        return any(_stamp(path) != stamp for path, stamp in self._stamps.items())
+        return any(stamp(path) != seen for path, seen in self._stamps.items())
 
     def _wait_for_watch(self, timeout: float) -> None:
         """Wait until the watch covers the folders the newest rendering uses."""
@@ -420,15 +380,6 @@ class Preview:
     def _error(self, message: str) -> None:
         if self._on_error is not None:
             self._on_error(message)
-
-
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """What tells whether a file changed: inode, size and modification time."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 # ---------------------------------------------------------------------- answers
