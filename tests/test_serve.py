@@ -22,12 +22,12 @@ from referat.render.document import make_document
 from referat.render.templates import environment
 from referat.serve import (
     Preview,
-    SourceFilter,
     host_allowed,
     inject_script,
     route,
 )
 from referat.validate import BUILD_MARKER, check
+from referat.watch import SourceFilter
 
 from .conftest import ITEM, invoke, tree_digest, write_meeting
 
