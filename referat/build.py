@@ -18,6 +18,7 @@ import itertools
 import json
 import os
 import stat
+import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,8 +69,14 @@ __all__ = ["FORMATS", "Built", "Memory", "OutputError", "build"]
 #: Formats ``-f`` accepts, in the order ``all`` builds them.
 FORMATS = ("html", "md", "json", "pdf")
 _MANIFEST = f"{CACHE_DIR}/manifest.jsonl"
+"""The manifest's head: its format, build key, findings across meetings and shard count."""
+_SHARDS = f"{CACHE_DIR}/manifest"
+"""The folder of its shards (see :func:`_write_manifest`)."""
 _DECODER = json.JSONDecoder()
-_MANIFEST_FORMAT = 3
+_MANIFEST_FORMAT = 4
+#: Meetings per shard, at most (but in the largest repositories); the count is a power of two.
+_PER_SHARD = 32
+_MAX_SHARDS = 4096
 
 
 @dataclass
@@ -175,8 +182,9 @@ class _Entry:
             summary_text=self._text(),
         )
 
-    def to_line(self, meeting_id: str) -> str:
-        """The entry's line in the manifest (without its line break)."""
+    def to_line(self, meeting_id: str, *, keep: bool = False) -> str:
+        """The entry's line in the manifest (without its line break); ``keep``: kept
+        instead of the parsed summary (``build --watch`` keeps the manifest in memory)."""
         if self._line is not None:  # unchanged since the manifest it was read from
             return self._line[0]
         head = [
@@ -193,11 +201,11 @@ class _Entry:
         if text is None:
             text = json.dumps(self.summary.to_json(), ensure_ascii=False, separators=(",", ":"))
         start = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
-        # The line holds the summary now; kept instead of the parsed one (``build --watch``
-        # keeps the manifest in memory), and written as it is by the next build.
-        self._line = ("[" + start + "," + text + "]", len(start) + 2)
-        self._summary = self._summary_text = None
-        return self._line[0]
+        line = "[" + start + "," + text + "]"
+        if keep:
+            self._line = (line, len(start) + 2)
+            self._summary = self._summary_text = None
+        return line
 
     @classmethod
     def from_line(cls, line: str, *, light: bool = False) -> tuple[str, _Entry]:
@@ -246,7 +254,11 @@ class _Manifest:
     archive_config: str = ""
     """The digest of the referat.yaml that set its archive's language ("-": none)."""
     stamp: Stamp | None = None
-    """The stamp of the file it was read from or written to."""
+    """The stamp of its head file, as read or written."""
+    shards: int = 0
+    """How many shards it was read from or written to (0: none)."""
+    groups: list[tuple[set[str], set[str]]] = field(default_factory=list, repr=False)
+    """The meeting ids and page paths of each shard."""
 
 
 def build(
@@ -281,6 +293,7 @@ def build(
             jobs,
             on_meeting,
             memory if memory is not None else Memory(),
+            keep=memory is not None,
         )
     except BaseException:
         if memory is not None:
@@ -299,6 +312,8 @@ def _build(
     jobs: int,
     on_meeting: Callable[[int, int], None] | None,
     memory: Memory,
+    *,
+    keep: bool,
 ) -> Built:
     out = check_output(out)
     forget_configs()
@@ -423,6 +438,7 @@ def _build(
                 jobs,
                 on_meeting,
                 out_checked=warm,
+                keep_lines=keep,
             )
     except _Failed as failure:
         return Built(diagnostics=failure.diagnostics)
@@ -580,6 +596,7 @@ def _usable_spare(
         return remembered.manifest
     spare = _load_manifest(stage.path, light=True, known=known)
     expected = {BUILD_MARKER, _MANIFEST, *spare.pages}
+    expected.update(_shard_file(index) for index in range(spare.shards))
     for meeting_id, entry in spare.meetings.items():
         expected.update(entry.outputs)
         expected.add(summary_file(meeting_id))
@@ -652,12 +669,14 @@ def _build_into(
     on_meeting: Callable[[int, int], None] | None,
     *,
     out_checked: bool = False,
+    keep_lines: bool = False,
 ) -> tuple[Built, _Manifest]:
     """Render ``todo`` into the stage beside the unchanged ``entries``, then the archive
     pages and the manifest; what it did, and the manifest. ``archive_language``: the
     language and the digest of the referat.yaml it came from (when that changed, every
     archive page is made again). ``out_checked``: OUT's files are known to be those of
-    ``previous`` (this process wrote them), so they are not looked up."""
+    ``previous`` (this process wrote them), so they are not looked up. ``keep_lines``: see
+    :func:`_write_manifest`."""
     language, archive_config = archive_language
     _stage_unchanged(stage, out, entries, spare)
     done = 0
@@ -767,7 +786,18 @@ def _build_into(
     elif spare is not None:
         for page_path in spare.pages:
             _unlink(stage, page_path)
-    written = _write_manifest(stage, key, entries, page_keys, cross, archive_config)
+    written = _write_manifest(
+        stage,
+        key,
+        entries,
+        page_keys,
+        cross,
+        archive_config,
+        base=spare if spare is not None else previous if previous.shards else None,
+        base_in_stage=spare is not None,
+        out=out,
+        keep_lines=keep_lines,
+    )
     laid_out = sum(r.laid_out for r in results)
     built = Built(
         meetings=len(entries),
@@ -897,7 +927,7 @@ def _archive(
         _link_previous(out, stage, page_path)
     for page_path in (spare_pages or {}).keys() - keys.keys():
         _unlink(stage, page_path)
-    return rendered, dict(sorted(keys.items()))
+    return rendered, keys  # (the manifest sorts them)
 
 
 #: From this many archive pages on, worker processes render them.
@@ -1055,10 +1085,27 @@ def _load_manifest(
         with open(out / _MANIFEST, encoding="utf-8") as handle:
             info = os.fstat(handle.fileno())
             header = json.loads(handle.readline())
-            if header.get("format") != _MANIFEST_FORMAT:
+        if not isinstance(header, dict) or header.get("format") != _MANIFEST_FORMAT:
+            return _Manifest()
+        count = header["shards"]
+        if not (isinstance(count, int) and 0 < count <= _MAX_SHARDS and count & (count - 1) == 0):
+            return _Manifest()
+        meetings: dict[str, _Entry] = {}
+        page_keys: dict[str, str] = {}
+        groups: list[tuple[set[str], set[str]]] = []
+        for index in range(count):
+            with open(out / _shard_file(index), encoding="utf-8") as handle:
+                shard_pages = json.loads(handle.readline())
+                shard_meetings = dict(
+                    _read_line(line.rstrip("\n"), light, known or {}) for line in handle
+                )
+            ids, paths = set(shard_meetings), {str(p) for p in shard_pages}
+            # Each in the shard its checksum picks: a write changes only the shards it must.
+            if any(_shard(name, count) != index for name in itertools.chain(ids, paths)):
                 return _Manifest()
-            meetings = dict(_read_line(line.rstrip("\n"), light, known or {}) for line in handle)
-        page_keys = {str(k): str(v) for k, v in header["pages"].items()}
+            meetings.update(shard_meetings)
+            page_keys.update((str(k), str(v)) for k, v in shard_pages.items())
+            groups.append((ids, paths))
         for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
             if rel.startswith("/") or (".." in rel and ".." in rel.split("/")):
                 return _Manifest()  # a foreign manifest must not make the build read elsewhere
@@ -1068,7 +1115,9 @@ def _load_manifest(
         ]
         archive_config = str(header.get("archive_config", ""))
         stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
-        return _Manifest(str(header["key"]), meetings, page_keys, cross, archive_config, stamp)
+        return _Manifest(
+            str(header["key"]), meetings, page_keys, cross, archive_config, stamp, count, groups
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return _Manifest()
 
@@ -1091,20 +1140,89 @@ def _write_manifest(
     pages: dict[str, str],
     cross: list[Diagnostic],
     archive_config: str,
+    *,
+    base: _Manifest | None = None,
+    base_in_stage: bool = False,
+    out: Path | None = None,
+    keep_lines: bool = False,
 ) -> _Manifest:
-    """Write the manifest into the stage; what it holds."""
+    """Write the manifest into the stage; what it holds.
+
+    It is a head file and shards: each meeting's line and each archive page's key go into
+    the shard a checksum of its id or path picks, and each shard lists its pages (one JSON
+    object) and then its meetings' lines, sorted. Only the shards that differ from ``base``
+    (the manifest of the spare, when the stage is it, ``base_in_stage``; else OUT's, with
+    ``out``) are written; the others are kept in the spare or hard-linked from OUT. A rebuild
+    of one meeting thus writes a few kilobytes, not the whole manifest. ``keep_lines``: the
+    new entries keep their lines (``build --watch`` keeps the manifest in memory).
+    """
+    count = _shard_count(len(entries))
+    if base is not None and base.shards == count and base.groups:
+        # Entries unchanged since the base are the very same objects.
+        meetings = [m for m, entry in entries.items() if base.meetings.get(m) is not entry]
+        meetings += [m for m in base.meetings if m not in entries]
+        paths = [p for p, k in pages.items() if base.pages.get(p) != k]
+        paths += [p for p in base.pages if p not in pages]
+        groups = list(base.groups)
+        dirty = set()
+        for names, members, kind in ((meetings, entries, 0), (paths, pages, 1)):
+            for name in names:
+                index = _shard(name, count)
+                if index not in dirty:
+                    dirty.add(index)
+                    groups[index] = (set(groups[index][0]), set(groups[index][1]))
+                if name in members:
+                    groups[index][kind].add(name)
+                else:
+                    groups[index][kind].discard(name)
+    else:
+        groups = [(set(), set()) for _ in range(count)]
+        for meeting_id in entries:
+            groups[_shard(meeting_id, count)][0].add(meeting_id)
+        for page in pages:
+            groups[_shard(page, count)][1].add(page)
+        dirty = set(range(count))
+    for index in range(count):
+        rel = _shard_file(index)
+        if index in dirty:
+            ids, paths_in = groups[index]
+            first = json.dumps({p: pages[p] for p in sorted(paths_in)}, ensure_ascii=False)
+            lines = (entries[m].to_line(m, keep=keep_lines) + "\n" for m in sorted(ids))
+            write_new_chunks(stage / rel, itertools.chain((first + "\n",), lines))
+        elif not base_in_stage:
+            assert out is not None
+            _link_previous(out, stage, rel)
+    if base_in_stage and base is not None:
+        for index in range(count, base.shards):  # a spare of more shards than needed now
+            _unlink(stage, _shard_file(index), prune=False)
     header = {
         "format": _MANIFEST_FORMAT,
         "key": key,
-        "pages": pages,
+        "shards": count,
         "cross": [[str(d.path), d.line, d.column, d.code, d.message, d.hint] for d in cross],
         "archive_config": archive_config,
     }
-    first = json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n"
-    # Line by line: the manifest of thousands of meetings is never held twice in memory.
-    lines = (entries[m].to_line(m) + "\n" for m in sorted(entries))
-    write_new_chunks(stage / _MANIFEST, itertools.chain((first,), lines))
-    return _Manifest(key, entries, pages, cross, archive_config)
+    write_new(
+        stage / _MANIFEST, json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n"
+    )
+    return _Manifest(key, entries, pages, cross, archive_config, None, count, groups)
+
+
+def _shard_count(meetings: int) -> int:
+    """How many shards a manifest of ``meetings`` meetings has: a power of two."""
+    count = 1
+    while count * _PER_SHARD < meetings and count < _MAX_SHARDS:
+        count *= 2
+    return count
+
+
+def _shard(name: str, count: int) -> int:
+    """The shard of a meeting id or page path (a checksum: the same in every process)."""
+    return zlib.crc32(name.encode("utf-8", "surrogateescape")) & (count - 1)
+
+
+def _shard_file(index: int) -> str:
+    return f"{_SHARDS}/{index:04d}.jsonl"
 
 
 def _config_digest(path: Path) -> str:

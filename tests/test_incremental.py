@@ -301,23 +301,72 @@ def test_a_damaged_or_foreign_manifest_is_ignored(repo: Path, tmp_path: Path, da
 def test_a_manifest_pointing_outside_out_is_ignored(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(repo, out, ["html"], "public")
-    manifest_path = out / ".referat-cache" / "v1" / "manifest.jsonl"
-    # The manifest: a header line, then per meeting [[id, stat, content, outputs, ...], summary].
-    header, *lines = manifest_path.read_text(encoding="utf-8").splitlines()
+    shards = sorted((out / ".referat-cache" / "v1" / "manifest").iterdir())
+    assert [p.name for p in shards] == ["0000.jsonl"]  # three meetings: one shard
+    # A shard: its pages' keys, then per meeting [[id, stat, content, outputs, ...], summary].
+    pages, *lines = shards[0].read_text(encoding="utf-8").splitlines()
     secret = tmp_path / "secret.txt"
     secret.write_text("not for the output", encoding="utf-8")
-    damaged = [header]
+    damaged = [pages]
     for line in lines:
         fields = json.loads(line)
         fields[0][3].append("../secret.txt")
         damaged.append(json.dumps(fields))
-    manifest_path.write_text("\n".join(damaged) + "\n", encoding="utf-8")
+    shards[0].write_text("\n".join(damaged) + "\n", encoding="utf-8")
     item = repo / "direktionen" / "2021-03-01" / "01-oevrige-sager.md"
     item.write_text(item.read_text(encoding="utf-8") + "\nMere.\n", encoding="utf-8")
     assert build(repo, out, ["html"], "public").rendered == 3
     assert "not for the output" not in "".join(
         p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()
     )
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    """Forty meetings: a manifest of two shards."""
+    root = tmp_path / "many"
+    for day in range(40):
+        date = f"2021-{1 + day // 20:02d}-{1 + day % 20:02d}"
+        write_meeting(root / date, {"meeting.yaml": MEETING.replace("2021-03-01", date)})
+    return root
+
+
+def shard_inodes(out: Path) -> dict[str, int]:
+    folder = out / ".referat-cache" / "v1" / "manifest"
+    return {p.name: p.stat().st_ino for p in folder.iterdir()}
+
+
+def test_a_rebuild_writes_only_the_manifest_shards_that_changed(
+    many: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    build(many, out, ["html"], "public")
+    before = shard_inodes(out)
+    assert len(before) == 2
+    item = many / "2021-01-05" / "01-foerste.md"
+    item.write_text(item.read_text(encoding="utf-8") + "\nMere tekst.\n", encoding="utf-8")
+    assert build(many, out, ["html"], "public").rendered == 1
+    after = shard_inodes(out)
+    assert sum(after[name] != inode for name, inode in before.items()) == 1
+    assert tree_digest(out) == full_rebuild(many, tmp_path / "full")
+
+
+@pytest.mark.parametrize("damage", ["missing shard", "meeting in the wrong shard"])
+def test_a_manifest_with_damaged_shards_is_ignored(
+    many: Path, tmp_path: Path, damage: str
+) -> None:
+    out = tmp_path / "out"
+    build(many, out, ["html"], "public")
+    folder = out / ".referat-cache" / "v1" / "manifest"
+    first, second = sorted(folder.iterdir())
+    if damage == "missing shard":
+        second.unlink()
+    else:
+        pages, *lines = second.read_text(encoding="utf-8").splitlines()
+        first.write_text(first.read_text(encoding="utf-8") + lines[0] + "\n", encoding="utf-8")
+        second.write_text("\n".join([pages, *lines[1:]]) + "\n", encoding="utf-8")
+    assert build(many, out, ["html"], "public").rendered == 40
+    assert tree_digest(out) == full_rebuild(many, tmp_path / "full")
 
 
 def test_a_deleted_output_file_is_written_again(repo: Path, tmp_path: Path) -> None:
