@@ -75,7 +75,7 @@ _SHARDS = f"{CACHE_DIR}/manifest"
 _DECODER = json.JSONDecoder()
 _MANIFEST_FORMAT = 4
 #: Meetings per shard, at most (but in the largest repositories); the count is a power of two.
-_PER_SHARD = 32
+_PER_SHARD = 64
 _MAX_SHARDS = 4096
 
 
@@ -257,8 +257,11 @@ class _Manifest:
     """The stamp of its head file, as read or written."""
     shards: int = 0
     """How many shards it was read from or written to (0: none)."""
-    groups: list[tuple[set[str], set[str]]] = field(default_factory=list, repr=False)
+    groups: list[tuple[Collection[str], Collection[str]]] = field(default_factory=list, repr=False)
     """The meeting ids and page paths of each shard."""
+    placed: bool = False
+    """Whether each of them is known to be in the shard its checksum picks (see
+    :func:`_placed`; a build that writes nothing does not need to know)."""
 
 
 def build(
@@ -1092,20 +1095,20 @@ def _load_manifest(
             return _Manifest()
         meetings: dict[str, _Entry] = {}
         page_keys: dict[str, str] = {}
-        groups: list[tuple[set[str], set[str]]] = []
+        groups: list[tuple[Collection[str], Collection[str]]] = []
         for index in range(count):
             with open(out / _shard_file(index), encoding="utf-8") as handle:
                 shard_pages = json.loads(handle.readline())
                 shard_meetings = dict(
                     _read_line(line.rstrip("\n"), light, known or {}) for line in handle
                 )
-            ids, paths = set(shard_meetings), {str(p) for p in shard_pages}
-            # Each in the shard its checksum picks: a write changes only the shards it must.
-            if any(_shard(name, count) != index for name in itertools.chain(ids, paths)):
+            if not isinstance(shard_pages, dict):
                 return _Manifest()
             meetings.update(shard_meetings)
-            page_keys.update((str(k), str(v)) for k, v in shard_pages.items())
-            groups.append((ids, paths))
+            page_keys.update(shard_pages)
+            groups.append((shard_meetings.keys(), shard_pages.keys()))
+        if not all(isinstance(key, str) for key in page_keys.values()):
+            return _Manifest()
         for rel in [*page_keys, *(p for e in meetings.values() for p in e.outputs)]:
             if rel.startswith("/") or (".." in rel and ".." in rel.split("/")):
                 return _Manifest()  # a foreign manifest must not make the build read elsewhere
@@ -1157,30 +1160,33 @@ def _write_manifest(
     new entries keep their lines (``build --watch`` keeps the manifest in memory).
     """
     count = _shard_count(len(entries))
-    if base is not None and base.shards == count and base.groups:
+    groups: list[tuple[Collection[str], Collection[str]]]
+    if base is not None and base.shards == count and _placed(base):
         # Entries unchanged since the base are the very same objects.
         meetings = [m for m, entry in entries.items() if base.meetings.get(m) is not entry]
         meetings += [m for m in base.meetings if m not in entries]
         paths = [p for p, k in pages.items() if base.pages.get(p) != k]
         paths += [p for p in base.pages if p not in pages]
         groups = list(base.groups)
-        dirty = set()
+        changed: dict[int, tuple[set[str], set[str]]] = {}
         for names, members, kind in ((meetings, entries, 0), (paths, pages, 1)):
             for name in names:
                 index = _shard(name, count)
-                if index not in dirty:
-                    dirty.add(index)
-                    groups[index] = (set(groups[index][0]), set(groups[index][1]))
+                if index not in changed:
+                    changed[index] = (set(groups[index][0]), set(groups[index][1]))
+                    groups[index] = changed[index]
                 if name in members:
-                    groups[index][kind].add(name)
+                    changed[index][kind].add(name)
                 else:
-                    groups[index][kind].discard(name)
+                    changed[index][kind].discard(name)
+        dirty = set(changed)
     else:
-        groups = [(set(), set()) for _ in range(count)]
+        fresh: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in range(count)]
         for meeting_id in entries:
-            groups[_shard(meeting_id, count)][0].add(meeting_id)
+            fresh[_shard(meeting_id, count)][0].add(meeting_id)
         for page in pages:
-            groups[_shard(page, count)][1].add(page)
+            fresh[_shard(page, count)][1].add(page)
+        groups = list(fresh)
         dirty = set(range(count))
     for index in range(count):
         rel = _shard_file(index)
@@ -1205,7 +1211,20 @@ def _write_manifest(
     write_new(
         stage / _MANIFEST, json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n"
     )
-    return _Manifest(key, entries, pages, cross, archive_config, None, count, groups)
+    return _Manifest(key, entries, pages, cross, archive_config, None, count, groups, True)
+
+
+def _placed(manifest: _Manifest) -> bool:
+    """Whether each meeting and page of a manifest is in the shard its checksum picks, as
+    the shards that a write keeps must be (checked once, when it is first written over)."""
+    if not manifest.placed:
+        count = manifest.shards
+        manifest.placed = bool(manifest.groups) and all(
+            _shard(name, count) == index
+            for index, (ids, paths) in enumerate(manifest.groups)
+            for name in itertools.chain(ids, paths)
+        )
+    return manifest.placed
 
 
 def _shard_count(meetings: int) -> int:
