@@ -1,9 +1,12 @@
 """Building: plan what changed since the previous build, render only that, swap the output in.
 
 A build stats every source file and compares with the manifest the previous build left in
-``OUT/.referat-cache/v1``. The staging folder beside OUT is the spare (the output before the
-last, brought up to date: only files that differ are removed and written) or, without one, a
-new folder into which the unchanged meetings and archive pages are hard-linked from OUT.
+``OUT/.referat-cache/v1`` (a head file and shards, of which a build writes only those that
+changed); with a :class:`Memory` (``build --watch``) it looks only at the meetings a
+watcher names, and keeps the manifests in memory. The staging folder beside OUT is the
+spare (the output before the last, brought up to date: only files that differ are removed
+and written) or, without one, a new folder into which the unchanged meetings and archive
+pages are hard-linked from OUT.
 Changed meetings are rendered (in worker processes when there are many), then the archive
 pages that show them; the staging folder then takes OUT's place in one step, and the output
 it replaced becomes the next spare. When nothing changed, nothing is written at all. A cache
