@@ -172,7 +172,7 @@ def watched(
     """What a build of ``path`` depends on: the folders to watch (PATH, the template
     folders), and the files to poll (the referat.yaml files outside them)."""
     configs = {*memory.configs, *(c for c in (config_file, find_config(path)) if c is not None)}
-    folders = [path if path.is_dir() else path.parent]
+    folders = [path.parent if path.is_file() else path]
     if template_dir is not None:
         folders.append(template_dir)
     for config in sorted(configs):
