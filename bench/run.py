@@ -95,6 +95,8 @@ PROFILE_TOP = 25
 SAMPLE_INTERVAL = 0.05
 """Seconds between two samples of the CLI's process tree in /proc."""
 MEMORY_TARGET_MB = 100.0
+WATCH_TIMEOUT = 300.0
+"""Seconds a ``build --watch`` session of the benchmark may take before it is killed."""
 """Issue 6: peak memory at most this at 2,000 meetings."""
 
 
@@ -733,6 +735,9 @@ def cli_watch(command: Sequence[str], editor: Editor, cwd: Path) -> Sample:
         args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
     )
     assert process.stdout is not None
+    # A watch that stops answering (it once ignored Ctrl+C) ends the run instead of hanging it.
+    watchdog = threading.Timer(WATCH_TIMEOUT, process.kill)
+    watchdog.start()
     try:
 
         def line(wanted: str) -> str:
@@ -756,6 +761,7 @@ def cli_watch(command: Sequence[str], editor: Editor, cwd: Path) -> Sample:
         line("Stopped")
         process.wait(timeout=30)
     finally:
+        watchdog.cancel()
         if process.poll() is None:
             process.kill()
             process.wait()
