@@ -10,7 +10,6 @@ longer the newest.
 from __future__ import annotations
 
 import contextlib
-import functools
 import html
 import ipaddress
 import mimetypes
@@ -41,15 +40,7 @@ from .render.document import make_document
 from .render.templates import environment
 from .report import display_path, summary
 from .validate import NoMeetings, check
-from .watch import (
-    DEBOUNCE_MS,
-    STEP_MS,
-    TICK_MS,
-    SourceFilter,
-    outermost,
-    signals_to_the_main_thread,
-    stamp,
-)
+from .watch import DEBOUNCE_MS, STEP_MS, TICK_MS, SourceFilter, outermost, stamp
 from .yamllib import load as load_yaml
 
 #: The event stream the reload script listens on, and the script itself.
@@ -201,9 +192,7 @@ class Preview:
         self._server = _Server(self.host, self.port, self)
         load_yaml()  # before any thread starts (its first use is not thread-safe)
         # Watching starts before the first rendering, so that no save is missed in between.
-        self._watcher = threading.Thread(
-            target=signals_to_the_main_thread(self._watch), name="referat-watch", daemon=True
-        )
+        self._watcher = threading.Thread(target=self._watch, name="referat-watch", daemon=True)
         self._watcher.start()
         self._wait_for_watch(timeout=10)
         try:
@@ -214,9 +203,8 @@ class Preview:
             self.stop()
             raise
         self._serving = threading.Thread(
-            target=signals_to_the_main_thread(
-                functools.partial(self._server.serve_forever, poll_interval=0.1)
-            ),
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
             name="referat-serve",
             daemon=True,
         )

@@ -8,7 +8,6 @@ those paths are in instead of statting every file of the repository.
 from __future__ import annotations
 
 import re
-import signal
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -60,22 +59,6 @@ class SourceFilter:
         return True
 
 
-def signals_to_the_main_thread(target: Callable[[], object]) -> Callable[[], None]:
-    """``target``, to run in a background thread with Ctrl+C (SIGINT) blocked in it and in
-    the threads it starts (watchfiles' notify thread among them).
-
-    The signal then always reaches the main thread and interrupts its wait, so that it
-    stops at once. Otherwise the kernel may hand it to another thread, and the main thread,
-    waiting in a loop, was seen to go on for minutes without noticing it.
-    """
-
-    def run() -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        target()
-
-    return run
-
-
 def stamp(path: Path) -> tuple[int, int, int] | None:
     """What tells whether a file changed: inode, size and modification time."""
     try:
@@ -115,9 +98,7 @@ class Watch:
         self._force_polling: bool | None = None
 
     def __enter__(self) -> Watch:
-        self._thread = threading.Thread(
-            target=signals_to_the_main_thread(self._run), name="referat-watch", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="referat-watch", daemon=True)
         self._thread.start()
         self._ready.wait(timeout=10)  # changes from here on are seen
         return self

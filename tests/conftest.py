@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -73,13 +72,6 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
-
-
-def blocked_sigint(task: Path) -> bool:
-    """Whether the thread ``task`` (/proc/self/task/TID) blocks SIGINT (Ctrl+C)."""
-    status = (task / "status").read_text(encoding="utf-8")
-    mask = int(next(f.split()[1] for f in status.splitlines() if f.startswith("SigBlk:")), 16)
-    return bool(mask & (1 << (signal.SIGINT - 1)))
 
 
 def published(folder: Path) -> set[str]:

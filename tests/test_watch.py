@@ -18,9 +18,9 @@ import pytest
 
 from referat import build as build_module
 from referat.build import Built, Memory, build
-from referat.watch import Watch, build_on_change
+from referat.watch import build_on_change
 
-from .conftest import EXAMPLES, blocked_sigint, invoke, tree_digest, write_meeting
+from .conftest import EXAMPLES, invoke, tree_digest, write_meeting
 from .conftest import MEETING as MEETING_YAML
 
 MEETING = "socialudvalget/2021-03-15"  # an agenda: its items have no decisions
@@ -227,15 +227,3 @@ def test_watching_a_folder_without_meetings_is_a_usage_error(tmp_path: Path) -> 
     result = invoke("build", tmp_path, "-o", tmp_path / "out", "--watch")
     assert result.exit_code == 2
     assert "no meeting folder" in result.stderr
-
-
-def test_ctrl_c_always_reaches_the_main_thread(repo: Path) -> None:
-    """Every thread the watch starts (watchfiles' own included) blocks SIGINT, so the kernel
-    hands Ctrl+C to the main thread, whose wait it interrupts. (Handed to another thread,
-    it once went unnoticed for minutes by the main thread's loop.)"""
-    before = set(Path("/proc/self/task").iterdir())
-    with Watch([repo], [], on_error=print):
-        started = set(Path("/proc/self/task").iterdir()) - before
-        assert len(started) >= 2  # the watch's thread and the notify thread it starts
-        assert all(blocked_sigint(task) for task in started)
-    assert not blocked_sigint(Path(f"/proc/self/task/{threading.get_native_id()}"))
