@@ -731,8 +731,15 @@ def cli_watch(command: Sequence[str], editor: Editor, cwd: Path) -> Sample:
     Memory: the watch process's own peak, at the end."""
     args = [sys.executable, "-m", "referat", *command, "--watch"]
     env = {**os.environ, "NO_COLOR": "1"}
+    # Ctrl+C must stop it, also where run.py was started with SIGINT ignored (a background
+    # job of a non-interactive shell), which a child would inherit and Python then honours.
     process = subprocess.Popen(
-        args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+        args,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        preexec_fn=_default_sigint,
     )
     assert process.stdout is not None
     # A watch that stops answering (it once ignored Ctrl+C) ends the run instead of hanging it.
@@ -766,6 +773,10 @@ def cli_watch(command: Sequence[str], editor: Editor, cwd: Path) -> Sample:
             process.kill()
             process.wait()
     return Sample(elapsed, used, Memory(None, peak, None, None, None))
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _process_cpu(pid: int) -> float:

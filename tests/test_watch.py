@@ -201,7 +201,13 @@ def test_the_command_watches_until_ctrl_c(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "referat", "build", str(repo), "-o", str(out), "--watch"]
     env = {**os.environ, "NO_COLOR": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=default_sigint,  # were the tests run with SIGINT ignored, it would inherit that
+    )
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline().decode() for _ in range(2)]
@@ -221,6 +227,10 @@ def test_the_command_watches_until_ctrl_c(repo: Path, tmp_path: Path) -> None:
             process.wait()
     page = (out / MEETING / "index.html").read_text(encoding="utf-8")
     assert "Fra kommandolinjen." in page
+
+
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_watching_a_folder_without_meetings_is_a_usage_error(tmp_path: Path) -> None:
