@@ -36,10 +36,12 @@ from .output import (
     CACHE_DIR,
     OutputError,
     Stage,
+    Stamp,
     check_output,
     link_or_copy,
     remove,
     staging,
+    stamp,
     summary_file,
     write_new,
     write_new_chunks,
@@ -349,9 +351,11 @@ def _build(
         not memory.everything
         and known is not None
         and known.manifest.stamp is not None
-        and known.manifest.stamp == _stamp(out / _MANIFEST)
+        and known.manifest.stamp == stamp(out / _MANIFEST)
     )
     manifest = known.manifest if warm and known is not None else _load_manifest(out)
+    # Whether OUT's files are exactly those its manifest names (this process wrote them).
+    out_exact = warm and known is not None and known.exact
     previous = manifest.meetings if manifest.key == key and not force else {}
     in_out = _InOut(out)
     if not warm:
@@ -403,8 +407,7 @@ def _build(
             diags.extend(entry.restored_diagnostics())
         diags.extend(manifest.cross)
         items = sum(entry.item_count for entry in entries.values())
-        exact = known.exact if warm and known is not None else False
-        memory.built(found, found_diagnostics, config_digests, _Output(manifest, exact))
+        memory.built(found, found_diagnostics, config_digests, _Output(manifest, out_exact))
         return Built(len(entries), items, diagnostics=diags.sorted())
 
     language = _archive_language(language_file)
@@ -448,23 +451,11 @@ def _build(
             )
     except _Failed as failure:
         return Built(diagnostics=failure.diagnostics)
-    written.stamp = _stamp(out / _MANIFEST)
+    written.stamp = stamp(out / _MANIFEST)
     if stage.keep_replaced:  # the output replaced is the spare now, as this build saw it
-        memory.spare = _Output(manifest, known.exact if warm and known is not None else False)
+        memory.spare = _Output(manifest, out_exact)
     memory.built(found, found_diagnostics, config_digests, _Output(written, exact=True))
     return built
-
-
-Stamp = tuple[int, int, int]
-
-
-def _stamp(path: Path) -> Stamp | None:
-    """What tells that a file is the same one: its inode, size and modification time."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 @dataclass
@@ -596,7 +587,7 @@ def _usable_spare(
         and remembered.manifest.key == key
         and remembered.manifest.meetings
         and remembered.manifest.stamp is not None
-        and remembered.manifest.stamp == _stamp(stage.path / _MANIFEST)
+        and remembered.manifest.stamp == stamp(stage.path / _MANIFEST)
     ):
         remove(stage.path / pdfs)
         return remembered.manifest
@@ -1120,9 +1111,9 @@ def _load_manifest(
             for p, ln, c, code, m, h in header["cross"]
         ]
         archive_config = str(header.get("archive_config", ""))
-        stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+        head = (info.st_ino, info.st_size, info.st_mtime_ns)  # as stamp() gives, of the file read
         return _Manifest(
-            str(header["key"]), meetings, page_keys, cross, archive_config, stamp, count, groups
+            str(header["key"]), meetings, page_keys, cross, archive_config, head, count, groups
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return _Manifest()

@@ -26,6 +26,19 @@ if TYPE_CHECKING:
 CACHE_DIR = ".referat-cache/v1"
 
 
+Stamp = tuple[int, int, int]
+
+
+def stamp(path: Path | str) -> Stamp | None:
+    """What tells whether a file is still the same: its inode, size and modification time
+    (None: it cannot be statted)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a build asks for each meeting's three times
 def summary_file(meeting_id: str) -> str:
     """Where, relative to OUT, the summary of a meeting with its decisions is kept."""

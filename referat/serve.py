@@ -34,13 +34,14 @@ import watchfiles
 from .commands.serve import DEFAULT_HOST, DEFAULT_PORT
 from .diagnostics import Diagnostic, has_errors
 from .model import Edition
+from .output import Stamp, stamp
 from .render import TemplateFailed
 from .render import html as html_writer
 from .render.document import make_document
 from .render.templates import environment
 from .report import display_path, summary
 from .validate import NoMeetings, check
-from .watch import DEBOUNCE_MS, STEP_MS, TICK_MS, SourceFilter, outermost, stamp
+from .watch import DEBOUNCE_MS, STEP_MS, TICK_MS, SourceFilter, outermost
 from .yamllib import load as load_yaml
 
 #: The event stream the reload script listens on, and the script itself.
@@ -170,7 +171,7 @@ class Preview:
         self._build_lock = threading.Lock()
         self._stopping = threading.Event()
         self._watched: tuple[Path, ...] | None = None  # what the watch covers, once started
-        self._stamps: dict[Path, tuple[int, int, int] | None] = {}
+        self._stamps: dict[Path, Stamp | None] = {}
         self._server: _Server | None = None
         self._serving: threading.Thread | None = None
         self._watcher: threading.Thread | None = None

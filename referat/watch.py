@@ -17,6 +17,7 @@ import watchfiles
 from .build import Memory
 from .config import find_config, load_config
 from .diagnostics import Collector
+from .output import stamp
 from .validate import BUILD_MARKER
 
 #: Changes are gathered until none has come for one step, and for at most the debounce time.
@@ -57,15 +58,6 @@ class SourceFilter:
             if (folder / BUILD_MARKER).is_file():
                 return False
         return True
-
-
-def stamp(path: Path) -> tuple[int, int, int] | None:
-    """What tells whether a file changed: inode, size and modification time."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def outermost(folders: Iterable[Path]) -> tuple[Path, ...]:
