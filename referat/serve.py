@@ -29,7 +29,6 @@ from typing import Any, cast
 from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
-import watchfiles
 
 from .commands.serve import DEFAULT_HOST, DEFAULT_PORT
 from .diagnostics import Diagnostic, has_errors
@@ -41,7 +40,7 @@ from .render.document import make_document
 from .render.templates import environment
 from .report import display_path, summary
 from .validate import NoMeetings, check
-from .watch import DEBOUNCE_MS, STEP_MS, TICK_MS, SourceFilter, outermost
+from .watch import Fallback, changes, outermost
 from .yamllib import load as load_yaml
 
 #: The event stream the reload script listens on, and the script itself.
@@ -177,7 +176,7 @@ class Preview:
         self._watcher: threading.Thread | None = None
         # Fixed at the start: were the path to vanish, its parent is not to be watched.
         self._folder = (path if path.is_dir() else path.parent).resolve()
-        self._force_polling: bool | None = None
+        self._fallback = Fallback(self._error)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -334,7 +333,6 @@ class Preview:
     def _watch(self) -> None:
         """Rebuild after every change, until stopped. Runs in its own thread."""
         pending = False
-        failed = ""
         while not self._stopping.is_set():
             roots = self._roots()
             if not roots:  # the folder is gone for now; look again later
@@ -343,19 +341,9 @@ class Preview:
                     self.rebuild()
                 continue
             try:
-                for changes in watchfiles.watch(
-                    *roots,
-                    watch_filter=SourceFilter(roots),
-                    stop_event=self._stopping,
-                    debounce=DEBOUNCE_MS,
-                    step=STEP_MS,
-                    rust_timeout=TICK_MS,
-                    yield_on_timeout=True,
-                    raise_interrupt=False,
-                    force_polling=self._force_polling,
-                ):
+                for batch in changes(roots, self._stopping, self._fallback):
                     self._watched = roots
-                    rebuilt = bool(changes or pending or self._polled_changed())
+                    rebuilt = bool(batch or pending or self._polled_changed())
                     if rebuilt:
                         pending = False
                         self.rebuild()
@@ -366,15 +354,7 @@ class Preview:
             except Exception as err:  # no inotify, too many watches, a folder gone, ...
                 if self._stopping.is_set():
                     return
-                message = f"watching for changes failed: {err}"
-                if self._force_polling is None:
-                    self._force_polling = True
-                    message += "; polling instead"
-                else:
-                    self._stopping.wait(1.0)
-                if message != failed:
-                    self._error(message)
-                failed = message
+                self._fallback.failed(err, self._stopping)
                 pending = True
                 self._watched = roots
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import watchfiles
@@ -60,6 +60,48 @@ class SourceFilter:
         return True
 
 
+def changes(
+    roots: tuple[Path, ...], stopping: threading.Event, fallback: Fallback
+) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+    """The changes below ``roots`` that matter (:class:`SourceFilter`), a batch at a time:
+    gathered for a moment, and an empty batch every tick without one, until ``stopping``."""
+    return watchfiles.watch(
+        *roots,
+        watch_filter=SourceFilter(roots),
+        stop_event=stopping,
+        debounce=DEBOUNCE_MS,
+        step=STEP_MS,
+        rust_timeout=TICK_MS,
+        yield_on_timeout=True,
+        raise_interrupt=False,
+        force_polling=fallback.polling,
+    )
+
+
+class Fallback:
+    """What a watch does when it fails (no inotify, too many watches, a folder gone...):
+    the first time it polls instead; after that it waits a second before each new try.
+    Each new message is reported once."""
+
+    def __init__(self, on_error: Callable[[str], None]) -> None:
+        self.polling: bool | None = None
+        """watchfiles' ``force_polling``: None lets it choose."""
+        self._on_error = on_error
+        self._reported = ""
+
+    def failed(self, err: Exception, stopping: threading.Event) -> None:
+        """Report ``err``, and poll from now on or wait before the next try."""
+        message = f"watching for changes failed: {err}"
+        if self.polling is None:
+            self.polling = True
+            message += "; polling instead"
+        else:
+            stopping.wait(1.0)
+        if message != self._reported:
+            self._on_error(message)
+        self._reported = message
+
+
 def outermost(folders: Iterable[Path]) -> tuple[Path, ...]:
     """The existing ``folders``, resolved, without those inside another (watched with it)."""
     found = sorted({f.resolve() for f in folders if f.is_dir()})
@@ -79,7 +121,7 @@ class Watch:
     ) -> None:
         self.folders = outermost(folders)
         self._stamps = {path: stamp(path) for path in files}
-        self._on_error = on_error
+        self._fallback = Fallback(on_error)
         self._lock = threading.Lock()
         self._paths: set[str] = set()
         self._everything = False
@@ -87,7 +129,6 @@ class Watch:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._force_polling: bool | None = None
 
     def __enter__(self) -> Watch:
         self._thread = threading.Thread(target=self._run, name="referat-watch", daemon=True)
@@ -124,36 +165,17 @@ class Watch:
         return changed
 
     def _run(self) -> None:
-        failed = ""
         while not self._stopping.is_set():
             try:
-                for changes in watchfiles.watch(
-                    *self.folders,
-                    watch_filter=SourceFilter(self.folders),
-                    stop_event=self._stopping,
-                    debounce=DEBOUNCE_MS,
-                    step=STEP_MS,
-                    rust_timeout=TICK_MS,
-                    yield_on_timeout=True,
-                    raise_interrupt=False,
-                    force_polling=self._force_polling,
-                ):
+                for batch in changes(self.folders, self._stopping, self._fallback):
                     self._ready.set()
                     polled = self._polled_changed()
-                    if changes or polled:
-                        self._add((path for _, path in changes), everything=polled)
+                    if batch or polled:
+                        self._add((path for _, path in batch), everything=polled)
             except Exception as err:  # no inotify, too many watches, a folder gone, ...
                 if self._stopping.is_set():
                     return
-                message = f"watching for changes failed: {err}"
-                if self._force_polling is None:
-                    self._force_polling = True
-                    message += "; polling instead"
-                else:
-                    self._stopping.wait(1.0)
-                if message != failed:
-                    self._on_error(message)
-                failed = message
+                self._fallback.failed(err, self._stopping)
                 self._add((), everything=True)  # changes may have been missed meanwhile
                 self._ready.set()
 

@@ -18,7 +18,7 @@ import pytest
 
 from referat import build as build_module
 from referat.build import Built, Memory, build
-from referat.watch import build_on_change
+from referat.watch import Watch, build_on_change
 
 from .conftest import EXAMPLES, invoke, tree_digest, write_meeting
 from .conftest import MEETING as MEETING_YAML
@@ -237,3 +237,33 @@ def test_watching_a_folder_without_meetings_is_a_usage_error(tmp_path: Path) -> 
     result = invoke("build", tmp_path, "-o", tmp_path / "out", "--watch")
     assert result.exit_code == 2
     assert "no meeting folder" in result.stderr
+
+
+def test_a_failed_watch_polls_instead_and_says_so_once(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shared by build --watch and serve: the first failure switches to polling; a watch
+    that fails while polling waits before it tries again; each message is printed once."""
+    import watchfiles
+
+    real = watchfiles.watch
+    tries: list[bool | None] = []
+
+    def failing(*args: object, **kwargs: object) -> object:
+        tries.append(kwargs["force_polling"])  # type: ignore[arg-type]
+        if len(tries) < 3:
+            raise OSError("no inotify here")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(watchfiles, "watch", failing)  # the module referat.watch calls
+    messages: list[str] = []
+    with Watch([repo], [], on_error=messages.append) as watch:
+        eventually(lambda: len(tries) == 3)
+        assert tries == [None, True, True]
+        assert messages == [
+            "watching for changes failed: no inotify here; polling instead",
+            "watching for changes failed: no inotify here",
+        ]
+        assert watch.take(timeout=1)[1]  # changes may have been missed while it failed
+        item = append(repo / MEETING / "01-tilbudsviften.md", "\nMens der polles.\n")
+        eventually(lambda: str(item) in watch.take(timeout=0.5)[0])
