@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import CONFIG_NAME, Language, find_config, load_config
+from .config import CONFIG_NAME, Language, find_config, load_config, templates_folder
 from .crosscheck import cross_check
 from .diagnostics import Collector, Diagnostic, has_errors
 from .model import Edition
@@ -1246,10 +1246,9 @@ def _config_digest(path: Path) -> str:
     except OSError:
         return "unreadable"
     digest = hashlib.sha256(data).hexdigest()
-    if b"templates" in data:  # parsed only then: a build that finds nothing changed reads no YAML
-        folder = load_config(path, Collector()).templates
-        if folder is not None:
-            digest += "+" + _templates_digest(folder, defaults=False)
+    folder = templates_folder(path, data)
+    if folder is not None:
+        digest += "+" + _templates_digest(folder, defaults=False)
     return digest
 
 

@@ -127,6 +127,20 @@ def load_config(path: Path, diags: Collector) -> Config:
     )
 
 
+def templates_folder(path: Path, data: bytes | None = None) -> Path | None:
+    """The ``templates:`` folder a referat.yaml names, if any. ``data``: its bytes, if read
+    already. It is parsed only when its text mentions templates: the build and the watch
+    of ``build --watch`` ask on every run, and most such files name none."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+    if b"templates" not in data:
+        return None
+    return load_config(path, Collector()).templates
+
+
 def _sections(
     entries: Sequence[object], path: Path, diags: Collector, data: Mapping
 ) -> tuple[SectionSpec, ...] | None:

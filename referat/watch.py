@@ -15,8 +15,7 @@ from pathlib import Path
 import watchfiles
 
 from .build import Memory
-from .config import find_config, load_config
-from .diagnostics import Collector
+from .config import find_config, templates_folder
 from .output import stamp
 from .validate import BUILD_MARKER
 
@@ -190,7 +189,7 @@ def watched(
     if template_dir is not None:
         folders.append(template_dir)
     for config in sorted(configs):
-        templates = load_config(config, Collector()).templates
+        templates = templates_folder(config)
         if templates is not None:
             folders.append(templates)
     roots = outermost(folders)

@@ -267,3 +267,34 @@ def test_a_failed_watch_polls_instead_and_says_so_once(
         assert watch.take(timeout=1)[1]  # changes may have been missed while it failed
         item = append(repo / MEETING / "01-tilbudsviften.md", "\nMens der polles.\n")
         eventually(lambda: str(item) in watch.take(timeout=0.5)[0])
+
+
+def test_what_a_watch_covers(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH and the templates: folders of the referat.yaml files in use are watched, those
+    files outside PATH polled; a referat.yaml that names no templates is not parsed (this
+    runs after every rebuild)."""
+    from referat import config as config_module
+    from referat.config import Config
+    from referat.diagnostics import Collector
+    from referat.watch import watched
+
+    templates = tmp_path / "skabeloner"
+    templates.mkdir()
+    above = tmp_path / "referat.yaml"
+    above.write_text(f"templates: {templates.name}\n", encoding="utf-8")
+    parsed: list[Path] = []
+    load = config_module.load_config
+
+    def counted(path: Path, diags: Collector) -> Config:
+        parsed.append(path)
+        return load(path, diags)
+
+    monkeypatch.setattr(config_module, "load_config", counted)
+    memory = Memory()
+    build(repo, tmp_path / "out", ["html"], "public", memory=memory)
+    assert repo / "en" / "referat.yaml" in memory.configs
+    parsed.clear()
+    folders, polled = watched(repo, None, None, memory)
+    assert folders == (repo, templates.resolve())  # sorted
+    assert polled == (above.resolve(),)
+    assert parsed == [above]  # en/referat.yaml names no templates
