@@ -164,6 +164,12 @@ class Watch:
         return changed
 
     def _run(self) -> None:
+        if not self.folders:  # PATH is gone: its stamp is polled until it is back
+            self._ready.set()
+            while not self._stopping.wait(TICK_MS / 1000):
+                if self._polled_changed():
+                    self._add((), everything=True)
+            return
         while not self._stopping.is_set():
             try:
                 for batch in changes(self.folders, self._stopping, self._fallback):
@@ -183,7 +189,8 @@ def watched(
     path: Path, template_dir: Path | None, config_file: Path | None, memory: Memory
 ) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     """What a build of ``path`` depends on: the folders to watch (PATH, the template
-    folders), and the files to poll (the referat.yaml files outside them)."""
+    folders), and the paths to poll: the referat.yaml files outside them, and those folders
+    while they are not there (moved away, a branch switched), to be watched once they are."""
     configs = {*memory.configs, *(c for c in (config_file, find_config(path)) if c is not None)}
     folders = [path.parent if path.is_file() else path]
     if template_dir is not None:
@@ -193,9 +200,8 @@ def watched(
         if templates is not None:
             folders.append(templates)
     roots = outermost(folders)
-    polled = sorted(
-        {c.resolve() for c in configs if not any(c.resolve().is_relative_to(r) for r in roots)}
-    )
+    outside = {p.resolve() for p in (*configs, *(f for f in folders if not f.is_dir()))}
+    polled = sorted(p for p in outside if not any(p.is_relative_to(r) for r in roots))
     return roots, tuple(polled)
 
 

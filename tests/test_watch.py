@@ -197,6 +197,25 @@ def test_the_watch_builds_again_after_a_save(
     assert tree_digest(tmp_path / "out") == full_rebuild(repo, tmp_path / "full")
 
 
+def test_the_watch_sees_its_folder_come_back(
+    watching: list[Built], repo: Path, tmp_path: Path
+) -> None:
+    """PATH moved away and back (a branch switched): once it is there again, the watch sees
+    changes in it, as it did before."""
+    away = repo.with_name("away")
+    repo.rename(away)
+    eventually(lambda: len(watching) >= 2 and watching[-1].failed)  # PATH cannot be read
+    time.sleep(1)  # the watch begins anew, without PATH
+    shutil.rmtree(away / "en")  # its referat.yaml, polled, would bring the watch back
+    away.rename(repo)
+    eventually(lambda: not watching[-1].failed)
+    before = len(watching)
+    append(repo / MEETING / "01-tilbudsviften.md", "\nEfter flytningen.\n")
+    eventually(lambda: any(b.rendered == 1 for b in watching[before:]))
+    page = tmp_path / "out" / MEETING / "index.html"
+    assert "Efter flytningen." in page.read_text(encoding="utf-8")
+
+
 def test_the_command_watches_until_ctrl_c(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "referat", "build", str(repo), "-o", str(out), "--watch"]
