@@ -217,8 +217,10 @@ class Preview:
             self._changed.notify_all()
         server, self._server = self._server, None
         if server is not None:
-            if self._serving is not None:
-                server.shutdown()  # returns once serve_forever has; never without it
+            # shutdown() returns once serve_forever has, and never if it did not run: a
+            # serving thread still alive runs it (or is about to), one that ended did.
+            if self._serving is not None and self._serving.is_alive():
+                server.shutdown()
             server.server_close()
         for thread in (self._serving, self._watcher):
             if thread is not None:

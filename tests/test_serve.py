@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -382,6 +383,22 @@ def test_stop_ends_open_event_streams(serve: Callable[..., Preview]) -> None:
     connection.close()
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
+
+
+def test_stop_returns_when_the_server_never_ran(
+    meeting: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were the serving thread to end before it served (a programming error), stop() still
+    returns instead of waiting forever for a loop that never ran."""
+    from referat import serve as serve_module
+
+    monkeypatch.setattr(serve_module._Server, "serve_forever", lambda self, poll_interval: None)
+    preview = Preview(meeting, port=0)
+    preview.start()
+    stopping = threading.Thread(target=preview.stop, daemon=True)
+    stopping.start()
+    stopping.join(timeout=10)
+    assert not stopping.is_alive()
 
 
 def test_a_port_in_use_is_an_error(meeting: Path) -> None:
