@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import CONFIG_NAME, Language, find_config, load_config, templates_folder
-from .crosscheck import cross_check
 from .diagnostics import Collector, Diagnostic, has_errors
-from .model import Edition
+from .discover import BUILD_MARKER, MEETING_FILE, Found, real_meetings_in
 from .output import (
     CACHE_DIR,
     OutputError,
@@ -63,11 +62,12 @@ from .pipeline import (
     stat_fingerprint,
 )
 from .render import default_templates
-from .summary import MeetingSummary
-from .validate import BUILD_MARKER, MEETING_FILE, Found, real_meetings_in
 
-if TYPE_CHECKING:  # Jinja and the archive are imported when an archive is written
+if TYPE_CHECKING:  # Jinja and the archive are imported when an archive is written; the
+    # model, the summaries and the checks across meetings when a meeting changed
     from .archive import Archive
+    from .model import Edition
+    from .summary import MeetingSummary
 
 __all__ = ["FORMATS", "Built", "Memory", "OutputError", "build"]
 
@@ -158,6 +158,8 @@ class _Entry:
             data = json.loads(text)
             if not isinstance(data, dict):
                 raise TypeError("not a summary")
+            from .summary import MeetingSummary
+
             self._summary = MeetingSummary.from_json(data)
         return self._summary
 
@@ -719,6 +721,8 @@ def _build_into(
     if local:
         cross = previous.cross
     else:
+        from .crosscheck import cross_check
+
         lite = {meeting_id: entry.summary for meeting_id, entry in entries.items()}
         lite.update(full)
         cross = cross_check([lite[meeting_id] for meeting_id in sorted(lite)])

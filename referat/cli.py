@@ -25,9 +25,9 @@ from .commands.common import (
     TemplateDirOption,
 )
 from .diagnostics import has_errors
+from .discover import NoMeetings
 from .pipeline import WorkerDied, validate_paths
 from .report import WRITERS, display_path, might_be_terminal, write_text
-from .validate import NoMeetings
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import Collector
+from .discover import MEETING_FILE
 from .load import YamlFailed, compose
 from .model import Item, Meeting
 from .parse import ATX_HEADING, closes_fence, fence_opened
@@ -29,7 +30,6 @@ from .yamllib import yaml
 LOCK_FILE = ".referat-lock"
 PREFIX = "sha256:"
 
-_MEETING_FILE = "meeting.yaml"  # validate.MEETING_FILE; validate imports this module
 _DIGEST = re.compile(r"sha256:([0-9a-fA-F]{64})")
 _HINT = (
     "an approved referat must not change; if the change is itself approved, run referat lock again"
@@ -137,7 +137,7 @@ def manifest(meeting: Meeting) -> dict[str, str]:
                 files[rel] = PREFIX + hashlib.file_digest(handle, "sha256").hexdigest()
         except OSError:
             continue
-    files[_MEETING_FILE] = _hash(canonical_json(meeting_record(meeting)).encode("utf-8"))
+    files[MEETING_FILE] = _hash(canonical_json(meeting_record(meeting)).encode("utf-8"))
     for item in meeting.items:
         files[item.path.name] = _hash(canonical_json(item_record(item)).encode("utf-8"))
     return dict(sorted(files.items()))
@@ -214,7 +214,7 @@ def check_approval(meeting: Meeting, diags: Collector) -> None:
     """
     if meeting.approved is None and meeting.digest is None:
         return
-    meeting_path = meeting.path / _MEETING_FILE
+    meeting_path = meeting.path / MEETING_FILE
     lines = meeting.key_lines
     if meeting.digest is None:
         # A digest that is present but unusable is already an RF108.
@@ -367,7 +367,7 @@ def with_digest(text: str, value: str) -> str:
 
 def _compose_mapping(text: str) -> yaml.MappingNode:
     try:
-        node = compose(text, Path(_MEETING_FILE), 0, Collector())
+        node = compose(text, Path(MEETING_FILE), 0, Collector())
     except YamlFailed:
         raise CannotEdit("meeting.yaml is not valid YAML") from None
     if not isinstance(node, yaml.MappingNode):

@@ -36,12 +36,13 @@ from typing import Literal
 from .config import Config, Language, SectionSpec, load_config
 from .content import render
 from .diagnostics import Collector, Diagnostic, has_errors
+from .discover import MEETING_FILE, find_meetings
 from .fields import ITEM_FIELDS, MEETING_FIELDS, Field, Mapping, Where, read_mapping
 from .load import YamlFailed, compose, read_text, split_front_matter
 from .model import Phase
 from .parse import ATX_HEADING, closes_fence, fence_opened, split_body
 from .sources import dump_yaml
-from .validate import MEETING_FILE, config_for, find_meetings, read_item
+from .validate import config_for, read_item
 from .yamllib import yaml
 
 #: Diagnostics that make a file impossible to format safely: fmt would have to guess.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .validate import BUILD_MARKER
+from .discover import BUILD_MARKER
 
 if TYPE_CHECKING:
     from .render import pdf

@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .config import CONFIG_NAME, Config, load_config
 from .diagnostics import Collector, Diagnostic, has_errors
-from .load import Digests
-from .model import Edition, Meeting
-from .summary import MeetingSummary, for_checks, summarise
-from .validate import BUILD_MARKER, MEETING_FILE, read_meeting, visible
+from .discover import BUILD_MARKER, MEETING_FILE, visible
 
 if TYPE_CHECKING:  # rendering modules are imported when a meeting is rendered: validation
     import jinja2  # (and the start of every command) does without Jinja and mistune
 
+    # The checks and the model when a meeting is read: a build with nothing to do reads none.
+    from .load import Digests
+    from .model import Edition, Meeting
     from .render.document import Document
+    from .summary import MeetingSummary
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -106,6 +107,9 @@ class Result:
 
 def process(task: Task) -> Result:
     """Read, check and (when asked and error-free) render one meeting; never raises on sources."""
+    from .summary import for_checks, summarise
+    from .validate import read_meeting
+
     diags = Collector()
     config = _config(task.config_file, diags)
     # One listing of its files (the build's, or one made here), before reading them: for
@@ -180,10 +184,8 @@ def run_in_workers(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from .yamllib import load
-
     # fork: the workers start with everything imported (and the parent's data), at once.
-    load()
+    prepare_reading()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_die_with_parent
@@ -254,6 +256,16 @@ TEMPLATES = {
 }
 
 
+def prepare_reading() -> None:
+    """Import the checks and the model that :func:`process` uses, and load the YAML library,
+    in this process: worker processes forked from it start with them (a build with nothing
+    to do imports neither)."""
+    from . import summary, validate  # noqa: F401
+    from .yamllib import load
+
+    load()
+
+
 def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language: str) -> None:
     """Import the rendering modules, compile the templates of ``kinds`` (keys of
     :data:`TEMPLATES`) and load Babel's data for ``language`` in this process, so that worker
@@ -267,9 +279,8 @@ def prepare_rendering(template_dir: Path | None, kinds: Sequence[str], language:
     from . import output, parsed  # noqa: F401 (parsed: mistune, for sections not simple)
     from .render import html, jsondata, markdown, pdf  # noqa: F401
     from .render.words import WORDS
-    from .yamllib import load
 
-    load()  # the sources' YAML
+    prepare_reading()
     env = environment_for((template_dir,) if template_dir is not None else ())
     for kind in kinds:
         for name in TEMPLATES.get(kind, ()):
@@ -435,10 +446,10 @@ class Validated:
 def validate_paths(paths: Sequence[Path], config_file: Path | None, jobs: int) -> Validated:
     """Check every meeting under ``paths`` and across them, without rendering anything.
 
-    Raises :class:`~referat.validate.NoMeetings` for a path that holds no meeting.
+    Raises :class:`~referat.discover.NoMeetings` for a path that holds no meeting.
     """
     from .crosscheck import cross_check  # the checks across meetings need the summaries
-    from .validate import real_meetings_in
+    from .discover import real_meetings_in
 
     diags = Collector()
     forget_configs()

@@ -32,6 +32,7 @@ import jinja2
 
 from .commands.serve import DEFAULT_HOST, DEFAULT_PORT
 from .diagnostics import Diagnostic, has_errors
+from .discover import NoMeetings
 from .model import Edition
 from .output import Stamp, stamp
 from .render import TemplateFailed
@@ -39,7 +40,7 @@ from .render import html as html_writer
 from .render.document import make_document
 from .render.templates import environment
 from .report import display_path, summary
-from .validate import NoMeetings, check
+from .validate import check
 from .watch import Fallback, changes, outermost
 from .yamllib import load as load_yaml
 

@@ -5,24 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .config import CONFIG_NAME, Config, SectionSpec, find_config, load_config
 from .diagnostics import Collector, Diagnostic, did_you_mean
 from .digest import check_approval
+from .discover import (
+    BUILD_MARKER,
+    ITEM_NAME,
+    MEETING_FILE,
+    meetings_in,
+    unreadable,
+    visible,
+)
 from .fields import ITEM_FIELDS, MEETING_FIELDS, Mapping, Where, read_mapping
 from .load import Digests, YamlFailed, compose, read_text, split_front_matter
 from .model import Attachment, Item, Meeting, Phase, Section
 from .parse import Heading, Part, split_body
 from .yamllib import yaml
 
-MEETING_FILE = "meeting.yaml"
-#: Left in every build output folder, so that validation and discovery skip it.
-BUILD_MARKER = ".referat-build"
-
-_ITEM_NAME = re.compile(r"(\d+)-(.+)\.md")
 _SKIPPED_NAMES = frozenset({MEETING_FILE, CONFIG_NAME, "README.md"})
 _ATTACHMENT_HEADINGS = frozenset({"bilag", "attachments"})
 
@@ -37,10 +40,6 @@ class Checked:
     """Every problem found, sorted."""
     files: int = 0
     """How many source files were read."""
-
-
-class NoMeetings(Exception):
-    """A path holds no meeting folder; a usage error, not a problem in the sources."""
 
 
 def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
@@ -65,38 +64,6 @@ def check(paths: Sequence[Path], config_file: Path | None = None) -> Checked:
     return result
 
 
-def meetings_in(paths: Sequence[Path], diags: Collector) -> list[tuple[Path, str]]:
-    """Each meeting folder under ``paths`` once, with its id; raises :class:`NoMeetings` for
-    a path that holds none (unless problems found on the way explain why)."""
-    return [(folder, meeting_id) for folder, meeting_id, _, _ in real_meetings_in(paths, diags)]
-
-
-#: A meeting found: its folder, id, real path, and its files as :func:`listed_meetings` saw them.
-Found = tuple[Path, str, str, list[str] | None]
-
-
-def real_meetings_in(paths: Sequence[Path], diags: Collector) -> list[Found]:
-    """As :func:`meetings_in`, with each folder's real path (symbolic links resolved) and, where
-    the search saw all of them, its files (see :func:`listed_meetings`)."""
-    out: list[Found] = []
-    seen: set[str] = set()
-    for path in paths:
-        found = list(listed_meetings(path, diags))
-        if not found and not len(diags):
-            raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
-        # Folders os.walk found are real folders below PATH: their real path is PATH's real
-        # path and their id (one realpath per PATH, not one per meeting: this runs on every
-        # build of thousands of meetings).
-        walked = path.is_dir() and not (path / MEETING_FILE).is_file()
-        base = os.path.realpath(path)
-        for folder, meeting_id, files in found:
-            real = os.path.join(base, meeting_id) if walked else os.path.realpath(folder)
-            if real not in seen:
-                seen.add(real)
-                out.append((folder, meeting_id, real, files))
-    return out
-
-
 def config_for(folder: Path, cache: dict[Path, Config], diags: Collector) -> Config:
     """The configuration of a meeting folder (the nearest referat.yaml), loaded once."""
     path = find_config(folder)
@@ -105,66 +72,6 @@ def config_for(folder: Path, cache: dict[Path, Config], diags: Collector) -> Con
     if path not in cache:
         cache[path] = load_config(path, diags)
     return cache[path]
-
-
-def visible(names: Iterable[str]) -> list[str]:
-    """``names`` without hidden ones (a leading '.'), sorted: what every walk of the sources
-    sees of a folder's files and subfolders (build output is skipped by its marker)."""
-    return sorted(name for name in names if not name.startswith("."))
-
-
-def find_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str]]:
-    """Meeting folders at or below ``path`` with their ids; a file stands for its meeting."""
-    for folder, meeting_id, _ in listed_meetings(path, diags):
-        yield folder, meeting_id
-
-
-def listed_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str, list[str] | None]]:
-    """As :func:`find_meetings`, with the files of each meeting folder that the search listed
-    and that has no subfolder (the others: None), as ``pipeline.meeting_files`` gives them.
-    A build needs every meeting's files, and would otherwise list each folder a second time."""
-    if path.is_file():
-        folder = path.parent
-        if (folder / MEETING_FILE).is_file():
-            yield folder, folder.resolve().name, None
-        else:
-            _missing_meeting_file(folder, [path.name], diags)
-        return
-    if (path / MEETING_FILE).is_file():
-        yield path, path.resolve().name, None
-        return
-    root = os.fspath(path)
-    # os.walk joins names to PATH with '/': a folder's id is what follows PATH's own text.
-    cut = len(root) if root.endswith("/") else len(root) + 1
-    for top, dirs, files in os.walk(root, onerror=lambda err: _unreadable(err, diags)):
-        dirs[:] = visible(dirs)
-        if BUILD_MARKER in files:
-            dirs.clear()
-            continue
-        if MEETING_FILE in files:
-            # A meeting folder's subfolders are its own (bilag/ and the like).
-            listing = None if dirs else visible(files)
-            dirs.clear()
-            yield Path(top), top[cut:], listing
-        else:
-            items = sorted(f for f in files if _ITEM_NAME.fullmatch(f))
-            if items:
-                _missing_meeting_file(Path(top), items, diags)
-
-
-def _unreadable(err: OSError, diags: Collector) -> None:
-    diags.add("RF002", Path(err.filename or "."), 1, 1, f"cannot read folder: {err.strerror}")
-
-
-def _missing_meeting_file(folder: Path, items: list[str], diags: Collector) -> None:
-    diags.add(
-        "RF004",
-        folder / items[0],
-        1,
-        1,
-        f"this folder has item files but no {MEETING_FILE}",
-        f"add {MEETING_FILE} with at least 'body:' and 'date:' (referat new meeting does it)",
-    )
 
 
 def read_meeting(
@@ -288,7 +195,7 @@ def _folder_files(folder: Path, diags: Collector) -> tuple[list[tuple[int, Path]
         if not name.lower().endswith(".md"):
             others.append(name)
             continue
-        match = _ITEM_NAME.fullmatch(name)
+        match = ITEM_NAME.fullmatch(name)
         if match is None:
             diags.add(
                 "RF301",
@@ -307,7 +214,7 @@ def _folder_files(folder: Path, diags: Collector) -> tuple[list[tuple[int, Path]
 def _files_below(folder: Path, prefix: str, diags: Collector) -> list[str]:
     """Files in a subfolder of a meeting, skipping hidden ones, build output and nested meetings."""
     out: list[str] = []
-    for top, dirs, files in os.walk(folder, onerror=lambda err: _unreadable(err, diags)):
+    for top, dirs, files in os.walk(folder, onerror=lambda err: unreadable(err, diags)):
         if BUILD_MARKER in files or MEETING_FILE in files:
             dirs.clear()
             continue

@@ -16,8 +16,8 @@ import watchfiles
 
 from .build import Memory
 from .config import find_config, templates_folder
+from .discover import BUILD_MARKER
 from .output import stamp
-from .validate import BUILD_MARKER
 
 #: Changes are gathered until none has come for one step, and for at most the debounce time.
 DEBOUNCE_MS = 400

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from referat.discover import BUILD_MARKER
 from referat.render import default_templates
-from referat.validate import BUILD_MARKER
 
 from .conftest import EXAMPLES, invoke, published, tree_digest, write_meeting
 
@@ -207,7 +207,7 @@ import json, sys
 from pathlib import Path
 import babel.localedata
 from referat import pipeline
-from referat.validate import real_meetings_in
+from referat.discover import real_meetings_in
 from referat.diagnostics import Collector
 
 root, stage = Path(sys.argv[1]), Path(sys.argv[2])

@@ -12,8 +12,8 @@ import pytest
 
 from referat.build import build
 from referat.diagnostics import Collector
+from referat.discover import real_meetings_in
 from referat.pipeline import config_file_for, meeting_files
-from referat.validate import real_meetings_in
 
 from .conftest import EXAMPLES, ITEM, MEETING, invoke, tree_digest, write_meeting
 
@@ -41,6 +41,23 @@ def test_nothing_changed_renders_and_writes_nothing(repo: Path, tmp_path: Path) 
     assert (again.meetings, again.items) == (3, 14)
     assert out.stat().st_ino == inode  # not replaced
     assert {p: (out / p).stat().st_mtime_ns for p in before} == before
+
+
+def test_a_command_with_nothing_to_build_imports_no_checks(repo: Path, tmp_path: Path) -> None:
+    """The command's start is most of a rebuild with nothing to do: it does without the
+    checks, the model and the summaries (imported when a meeting is read) and Jinja."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    build(repo, out, ["html"], "public")
+    command = [sys.executable, "-X", "importtime", "-m", "referat", "build", str(repo), "-o"]
+    result = subprocess.run([*command, str(out)], capture_output=True, text=True, check=True)
+    assert result.stdout.rstrip().endswith("; nothing changed")
+    imported = {line.rpartition("|")[2].strip() for line in result.stderr.splitlines()}
+    assert "referat.build" in imported  # it is the import report of the build
+    heavy = {"referat.validate", "referat.model", "referat.summary", "referat.digest", "jinja2"}
+    assert imported & heavy == set()
 
 
 def test_one_changed_item_renders_its_meeting_and_the_pages_that_show_it(
@@ -463,11 +480,12 @@ def test_a_decision_edit_reads_only_the_meetings_of_its_cases(
     )
 
     import referat.build
+    import referat.crosscheck
 
     def no_cross_check(*args: object) -> None:
         raise AssertionError("the checks across meetings ran again")
 
-    monkeypatch.setattr(referat.build, "cross_check", no_cross_check)
+    monkeypatch.setattr(referat.crosscheck, "cross_check", no_cross_check)  # as build calls it
     read: list[str] = []
     summary = referat.build._Entry.summary
 

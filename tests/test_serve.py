@@ -18,6 +18,7 @@ import pytest
 import watchfiles
 
 from referat.commands.serve import DEFAULT_HOST
+from referat.discover import BUILD_MARKER
 from referat.render import html
 from referat.render.document import make_document
 from referat.render.templates import environment
@@ -27,7 +28,7 @@ from referat.serve import (
     inject_script,
     route,
 )
-from referat.validate import BUILD_MARKER, check
+from referat.validate import check
 from referat.watch import SourceFilter
 
 from .conftest import ITEM, invoke, tree_digest, write_meeting

@@ -14,7 +14,6 @@ import typer
 from ..config import Config, find_config, load_config
 from ..diagnostics import Collector, has_errors
 from ..report import display_path, write_text
-from ..validate import check
 from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
 
 if TYPE_CHECKING:  # the importer (and Babel's locale data) loads when it runs
@@ -54,6 +53,7 @@ def import_command(
     """
     from ..importer import decode, import_text
     from ..load import NotText
+    from ..validate import check
 
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         what = "is not empty" if output.is_dir() else "is not a folder"

@@ -11,9 +11,8 @@ from typing import Annotated
 import typer
 
 from ..diagnostics import has_errors
-from ..digest import LOCK_FILE, CannotEdit, digest, manifest, manifest_text, with_digest
+from ..discover import MEETING_FILE, NoMeetings
 from ..report import display_path, write_text
-from ..validate import MEETING_FILE, NoMeetings, check
 from .common import EXIT_OK, EXIT_SOURCES, EXIT_USAGE, ConfigOption
 
 #: Not in the way of a lock: a missing, stale or broken digest is what ``lock`` is for, and
@@ -36,6 +35,10 @@ def lock(
     config: ConfigOption = None,
 ) -> None:
     """Seal approved minutes: write their digest and .referat-lock."""
+    # Imported here, as every command's work: the command line starts with the one it runs.
+    from ..digest import LOCK_FILE, CannotEdit, digest, manifest, manifest_text, with_digest
+    from ..validate import check
+
     meeting_file = meeting / MEETING_FILE
     if not meeting_file.is_file():
         typer.echo(

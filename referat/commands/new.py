@@ -8,19 +8,20 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..config import Config, Language, SectionSpec, find_config, load_config
 from ..diagnostics import Collector, has_errors
+from ..discover import MEETING_FILE
 from ..fields import MEETING_FIELDS, Mapping, Where, read_mapping
 from ..load import YamlFailed, compose, read_text
-from ..model import Phase
 from ..report import display_path, write_text
-from ..sources import item_file_name, item_text, meeting_text
-from ..validate import MEETING_FILE
 from .common import EXIT_SOURCES, EXIT_USAGE, ConfigOption
+
+if TYPE_CHECKING:
+    from ..model import Phase
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
@@ -99,6 +100,8 @@ def new_meeting(
     ] = None,
 ) -> None:
     """Create a meeting folder and its meeting.yaml (then add items with 'new item')."""
+    from ..sources import meeting_text  # (the writers of sources load when they write)
+
     data: dict[str, object] = {"body": _text(body, "--body"), "date": parse_date(date)}
     if time is not None:
         data["time"] = parse_time(time)
@@ -160,6 +163,8 @@ def new_item(
         raise _fail("--case is required (set 'case_required: false' in referat.yaml to allow none)")
     if closed:
         front["closed"] = True
+
+    from ..sources import item_file_name, item_text
 
     number = next_number(meeting, settings)
     path = meeting / item_file_name(number, str(front["title"]))

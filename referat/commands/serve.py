@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..discover import NoMeetings
 from ..report import write_text
-from ..validate import NoMeetings
 from .common import (
     EXIT_OK,
     EXIT_SOURCES,
