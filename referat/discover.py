@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .diagnostics import Collector
@@ -82,7 +82,7 @@ def listed_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str, l
     root = os.fspath(path)
     # os.walk joins names to PATH with '/': a folder's id is what follows PATH's own text.
     cut = len(root) if root.endswith("/") else len(root) + 1
-    for top, dirs, files in os.walk(root, onerror=lambda err: unreadable(err, diags)):
+    for top, dirs, files in _walk(root, diags):
         dirs[:] = visible(dirs)
         if BUILD_MARKER in files:
             dirs.clear()
@@ -96,6 +96,46 @@ def listed_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str, l
             items = sorted(f for f in files if ITEM_NAME.fullmatch(f))
             if items:
                 _missing_meeting_file(Path(top), items, diags)
+
+
+def _walk(root: str, diags: Collector) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(root)`` (top down, not into links to folders; a folder that cannot be read
+    reported), without its ``lstat`` of each folder to see whether it is a link: the
+    listing of its parent says so. This runs on every build, over thousands of folders."""
+    stack = [root]
+    while stack:
+        top = stack.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        links: set[str] = set()
+        try:
+            with os.scandir(top) as entries:
+                for entry in entries:
+                    if not _is_dir(entry):
+                        files.append(entry.name)
+                        continue
+                    dirs.append(entry.name)
+                    if _is_link(entry):
+                        links.add(entry.name)
+        except OSError as err:
+            unreadable(err, diags)
+            continue
+        yield top, dirs, files  # the caller may take folders out of dirs, as with os.walk
+        stack.extend(os.path.join(top, d) for d in reversed(dirs) if d not in links)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def unreadable(err: OSError, diags: Collector) -> None:
