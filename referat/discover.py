@@ -40,7 +40,7 @@ def real_meetings_in(paths: Sequence[Path], diags: Collector) -> list[Found]:
         found = list(listed_meetings(path, diags))
         if not found and not len(diags):
             raise NoMeetings(f"no meeting folder (a folder holding {MEETING_FILE}) in {path}")
-        # Folders os.walk found are real folders below PATH: their real path is PATH's real
+        # Folders the walk found are real folders below PATH: their real path is PATH's real
         # path and their id (one realpath per PATH, not one per meeting: this runs on every
         # build of thousands of meetings).
         walked = path.is_dir() and not (path / MEETING_FILE).is_file()
@@ -80,7 +80,7 @@ def listed_meetings(path: Path, diags: Collector) -> Iterable[tuple[Path, str, l
         yield path, path.resolve().name, None
         return
     root = os.fspath(path)
-    # os.walk joins names to PATH with '/': a folder's id is what follows PATH's own text.
+    # The walk joins names to PATH with '/': a folder's id is what follows PATH's own text.
     cut = len(root) if root.endswith("/") else len(root) + 1
     for top, dirs, files in _walk(root, diags):
         dirs[:] = visible(dirs)
@@ -139,6 +139,7 @@ def _is_link(entry: os.DirEntry[str]) -> bool:
 
 
 def unreadable(err: OSError, diags: Collector) -> None:
+    """Report a folder that cannot be listed (RF002)."""
     diags.add("RF002", Path(err.filename or "."), 1, 1, f"cannot read folder: {err.strerror}")
 
 
