@@ -168,7 +168,8 @@ def build_command(
     forcing = force  # with --watch, the first build only
 
     def once(memory: Memory | None, prefix: str = "") -> int:
-        """Build, report, and say with which exit status a build without ``--watch`` ends."""
+        """Build, report, and say with which exit status a build without ``--watch`` ends;
+        ``prefix`` (the time, under ``--watch``) starts the line that ends its report."""
         nonlocal forcing
         started = time.perf_counter()
         with _Progress() as progress:
@@ -187,19 +188,20 @@ def build_command(
                 )
                 forcing = False
             except NoMeetings as err:
-                typer.echo(f"referat: {err}", err=True)
+                typer.echo(f"{prefix}referat: {err}", err=True)
                 return EXIT_USAGE
             except TemplateFailed as err:
                 write_text([err.diagnostic], 1, sys.stderr)
-                typer.echo("referat: nothing was written", err=True)
+                typer.echo(f"{prefix}referat: nothing was written", err=True)
                 return EXIT_SOURCES
             except (OutputError, WorkerDied) as err:
-                typer.echo(f"referat: {err}", err=True)
+                typer.echo(f"{prefix}referat: {err}", err=True)
                 return EXIT_SOURCES
         if built.diagnostics:
             write_text(built.diagnostics, 0, sys.stderr)
         if built.failed:
-            typer.echo("referat: nothing was written, because the sources have errors", err=True)
+            message = "referat: nothing was written, because the sources have errors"
+            typer.echo(prefix + message, err=True)
             return EXIT_SOURCES
         seconds = time.perf_counter() - started
         line = (

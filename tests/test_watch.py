@@ -4,6 +4,7 @@ rebuild; anything it cannot place, or another build into OUT, makes it look at e
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -232,20 +234,54 @@ def test_the_command_watches_until_ctrl_c(repo: Path, tmp_path: Path) -> None:
         lines = [process.stdout.readline().decode() for _ in range(2)]
         assert lines[0].startswith("Built 3 meetings (14 items), 3 re-rendered")
         assert lines[1].startswith("Watching ") and lines[1].rstrip().endswith("Ctrl+C to stop")
-        append(repo / MEETING / "01-tilbudsviften.md", "\nFra kommandolinjen.\n")
+        assert process.stderr is not None
+        errors, reading = lines_of(process.stderr)
+        item = repo / MEETING / "01-tilbudsviften.md"
+        text = item.read_text(encoding="utf-8")
+        item.write_text(text.replace("title:", "titel:", 1), encoding="utf-8")
+        failed, report = next_line(errors, "nothing was written")
+        assert failed[:9].count(":") == 2, failed  # the time this build failed at, too
+        assert any("error[RF" in line for line in report), report
+        item.write_text(text + "\nFra kommandolinjen.\n", encoding="utf-8")
         line = process.stdout.readline().decode()
         assert "Built 3 meetings (14 items), 1 re-rendered" in line
         assert line[:9].count(":") == 2  # the time it was built at
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         assert process.stdout.read().decode() == "Stopped\n"
-        assert process.stderr is not None and b"Traceback" not in process.stderr.read()
+        reading.join(timeout=10)
+        assert not any("Traceback" in line for line in errors.queue)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     page = (out / MEETING / "index.html").read_text(encoding="utf-8")
     assert "Fra kommandolinjen." in page
+
+
+def lines_of(stream: IO[bytes]) -> tuple[queue.Queue[str], threading.Thread]:
+    """The lines of ``stream`` as a thread reads them, so that a test never waits on a pipe
+    for good; the thread ends with the stream."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for raw in stream:
+            lines.put(raw.decode())
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return lines, thread
+
+
+def next_line(lines: queue.Queue[str], containing: str) -> tuple[str, list[str]]:
+    """The next line that contains ``containing``, and the lines before it (fails after 20 s)."""
+    before: list[str] = []
+    deadline = time.monotonic() + 20
+    while True:
+        line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        if containing in line:
+            return line, before
+        before.append(line)
 
 
 def default_sigint() -> None:
