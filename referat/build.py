@@ -349,15 +349,12 @@ def _build(
     # Warm: OUT's manifest is the one this process wrote or checked last (the same file), and
     # the watcher names the meetings that changed; only those are looked at.
     known = memory.out
-    warm = (
-        not memory.everything
-        and known is not None
-        and known.manifest.stamp is not None
-        and known.manifest.stamp == stamp(out / _MANIFEST)
-    )
-    manifest = known.manifest if warm and known is not None else _load_manifest(out)
+    if memory.everything or known is None or not known.is_in(out):
+        known = None
+    warm = known is not None
+    manifest = known.manifest if known is not None else _load_manifest(out)
     # Whether OUT's files are exactly those its manifest names (this process wrote them).
-    out_exact = warm and known is not None and known.exact
+    out_exact = known is not None and known.exact
     previous = manifest.meetings if manifest.key == key and not force else {}
     in_out = _InOut(out)
     if not warm:
@@ -467,6 +464,12 @@ class _Output:
     manifest: _Manifest
     exact: bool
     """Whether its files are exactly those its manifest names (this process wrote them)."""
+
+    def is_in(self, folder: Path) -> bool:
+        """Whether ``folder``'s manifest is still the very file this one was read from or
+        written to (the same inode, size and modification time)."""
+        head = self.manifest.stamp
+        return head is not None and head == stamp(folder / _MANIFEST)
 
 
 class Memory:
@@ -588,8 +591,7 @@ def _usable_spare(
         and remembered.exact
         and remembered.manifest.key == key
         and remembered.manifest.meetings
-        and remembered.manifest.stamp is not None
-        and remembered.manifest.stamp == stamp(stage.path / _MANIFEST)
+        and remembered.is_in(stage.path)
     ):
         remove(stage.path / pdfs)
         return remembered.manifest

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from .config import CONFIG_NAME, Config, load_config
 from .diagnostics import Collector, Diagnostic, has_errors
-from .discover import BUILD_MARKER, MEETING_FILE, visible
+from .discover import BUILD_MARKER, MEETING_FILE, real_meetings_in, visible
 
 if TYPE_CHECKING:  # rendering modules are imported when a meeting is rendered: validation
     import jinja2  # (and the start of every command) does without Jinja and mistune
@@ -449,7 +449,6 @@ def validate_paths(paths: Sequence[Path], config_file: Path | None, jobs: int) -
     Raises :class:`~referat.discover.NoMeetings` for a path that holds no meeting.
     """
     from .crosscheck import cross_check  # the checks across meetings need the summaries
-    from .discover import real_meetings_in
 
     diags = Collector()
     forget_configs()
